@@ -1,0 +1,48 @@
+/** Every error code the gateway itself emits (DESIGN.md "Forwarding"). Jobber's own codes pass through untouched. */
+export const ErrorCode = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  CONNECTOR_NOT_CONFIGURED: 'CONNECTOR_NOT_CONFIGURED',
+  CONNECTOR_NOT_INSTALLED: 'CONNECTOR_NOT_INSTALLED',
+  REAUTHORIZATION_REQUIRED: 'REAUTHORIZATION_REQUIRED',
+  UPSTREAM_THROTTLED: 'UPSTREAM_THROTTLED',
+  UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
+  UPSTREAM_TIMEOUT: 'UPSTREAM_TIMEOUT',
+  STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** HTTP status a request answers with when this code is its (only) error; others are 200 (GraphQL over HTTP). */
+export const httpStatusOf: Partial<Record<ErrorCode, number>> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  STORE_UNAVAILABLE: 503,
+};
+
+export interface GatewayErrorOptions {
+  cause?: unknown;
+  /** Extra `extensions` shown to the client (never put secrets here). */
+  extensions?: Record<string, unknown>;
+}
+
+/**
+ * The one error type of the gateway. Its message is shown to clients, so it must never contain a
+ * token, secret or API key; `cause` is kept for logs (which redact secrets).
+ */
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly extensions: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GatewayError';
+    this.code = code;
+    this.extensions = options.extensions ?? {};
+  }
+}
+
+export function isGatewayError(value: unknown): value is GatewayError {
+  return value instanceof GatewayError;
+}
