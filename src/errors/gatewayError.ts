@@ -33,13 +33,18 @@ export interface GatewayErrorOptions {
  */
 export class GatewayError extends Error {
   readonly code: ErrorCode;
+  /**
+   * What graphql-js copies onto the located GraphQLError: the code, the caller's extras and, for the
+   * codes that have one, Apollo's `http.status` (Apollo sets the response status from it, then strips it).
+   */
   readonly extensions: Record<string, unknown>;
 
   constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'GatewayError';
     this.code = code;
-    this.extensions = options.extensions ?? {};
+    const status = httpStatusOf[code];
+    this.extensions = { ...options.extensions, code, ...(status ? { http: { status } } : {}) };
   }
 }
 
