@@ -1,0 +1,111 @@
+import { z } from 'zod';
+
+const url = (name: string) => z.string().url({ message: `${name} must be an absolute URL` });
+const positiveInt = z.coerce.number().int().positive();
+const base64Key = z
+  .string()
+  .refine((value) => Buffer.from(value, 'base64').length === 32, { message: 'must be base64 of exactly 32 bytes' });
+
+/** The environment the gateway reads (DESIGN.md "Configuration"); validated once, all bad keys reported together. */
+const envSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+    PUBLIC_URL: url('PUBLIC_URL').optional(),
+    REDIS_URL: url('REDIS_URL').optional(),
+    REDIS_CLUSTER_NODES: z
+      .string()
+      .regex(/^[^,:\s]+:\d+(,[^,:\s]+:\d+)*$/, { message: 'must be host:port,host:port…' })
+      .optional(),
+    DATA_DIR: z.string().min(1).default('.data'),
+    JOBBER_BASE_URL: url('JOBBER_BASE_URL').default('https://api.getjobber.com'),
+    JOBBER_API_VERSION: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be YYYY-MM-DD' })
+      .optional(),
+    GATEWAY_ENCRYPTION_KEY: base64Key.optional(),
+    /** Old keys still accepted for reading while re-encryption happens, comma separated. */
+    GATEWAY_ENCRYPTION_KEY_PREVIOUS: z
+      .string()
+      .refine((value) => value.split(',').every((k) => Buffer.from(k.trim(), 'base64').length === 32), {
+        message: 'must be comma-separated base64 keys of 32 bytes',
+      })
+      .optional(),
+    ADMIN_API_KEY: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+    JOBBER_TIMEOUT_MS: positiveInt.default(15000),
+    TOKEN_REFRESH_MARGIN_MS: positiveInt.default(300000),
+    TOKEN_KEEPER_IDLE_MS: positiveInt.default(24 * 3600 * 1000),
+    THROTTLE_MAX_WAIT_MS: z.coerce.number().int().min(0).default(2000),
+    SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if ((env.REDIS_URL || env.REDIS_CLUSTER_NODES) && !env.GATEWAY_ENCRYPTION_KEY) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['GATEWAY_ENCRYPTION_KEY'],
+        message: 'is required with Redis (base64 of 32 bytes, e.g. `openssl rand -base64 32`)',
+      });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  port: number;
+  publicUrl: string;
+  store: { kind: 'redis'; url: string } | { kind: 'cluster'; nodes: string[] } | { kind: 'embedded'; dataDir: string };
+  dataDir: string;
+  jobberBaseUrl: string;
+  /** undefined = the version of schema/jobber.graphql. */
+  jobberApiVersion: string | undefined;
+  /** base64 keys; undefined in embedded mode means "generate one into DATA_DIR". */
+  encryptionKey: string | undefined;
+  previousEncryptionKeys: string[];
+  adminApiKey: string | undefined;
+  jobberTimeoutMs: number;
+  tokenRefreshMarginMs: number;
+  tokenKeeperIdleMs: number;
+  throttleMaxWaitMs: number;
+  sandboxPort: number;
+  logLevel: Env['LOG_LEVEL'];
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
+
+/**
+ * Validates the environment once. Every problem is reported together, one line each, naming the
+ * variable but never echoing its value (values may be secrets).
+ */
+export function loadConfig(env: Record<string, string | undefined>): ConfigResult {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    return { ok: false, errors: parsed.error.issues.map((issue) => `${issue.path.join('.') || 'env'}: ${issue.message}`) };
+  }
+  const e = parsed.data;
+  const store: Config['store'] = e.REDIS_CLUSTER_NODES
+    ? { kind: 'cluster', nodes: e.REDIS_CLUSTER_NODES.split(',') }
+    : e.REDIS_URL
+      ? { kind: 'redis', url: e.REDIS_URL }
+      : { kind: 'embedded', dataDir: e.DATA_DIR };
+  return {
+    ok: true,
+    config: {
+      port: e.PORT,
+      publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+      store,
+      dataDir: e.DATA_DIR,
+      jobberBaseUrl: e.JOBBER_BASE_URL.replace(/\/+$/, ''),
+      jobberApiVersion: e.JOBBER_API_VERSION,
+      encryptionKey: e.GATEWAY_ENCRYPTION_KEY,
+      previousEncryptionKeys: e.GATEWAY_ENCRYPTION_KEY_PREVIOUS?.split(',').map((k) => k.trim()) ?? [],
+      adminApiKey: e.ADMIN_API_KEY,
+      jobberTimeoutMs: e.JOBBER_TIMEOUT_MS,
+      tokenRefreshMarginMs: e.TOKEN_REFRESH_MARGIN_MS,
+      tokenKeeperIdleMs: e.TOKEN_KEEPER_IDLE_MS,
+      throttleMaxWaitMs: e.THROTTLE_MAX_WAIT_MS,
+      sandboxPort: e.SANDBOX_PORT,
+      logLevel: e.LOG_LEVEL,
+    },
+  };
+}

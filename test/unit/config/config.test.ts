@@ -1,0 +1,55 @@
+import { loadConfig } from '../../../src/config/config';
+
+const key = Buffer.alloc(32, 7).toString('base64');
+
+describe('loadConfig', () => {
+  test('when the environment is empty, then the defaults of DESIGN.md apply and the store is embedded', () => {
+    const result = loadConfig({});
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config).toMatchObject({
+      port: 4000,
+      publicUrl: 'http://localhost:4000',
+      store: { kind: 'embedded', dataDir: '.data' },
+      jobberBaseUrl: 'https://api.getjobber.com',
+      jobberTimeoutMs: 15000,
+      tokenRefreshMarginMs: 300000,
+      sandboxPort: 4010,
+      logLevel: 'info',
+    });
+  });
+
+  test('when PORT is set without PUBLIC_URL, then the public URL follows the port', () => {
+    const result = loadConfig({ PORT: '8080' });
+    expect(result.ok && result.config.publicUrl).toBe('http://localhost:8080');
+  });
+
+  test('when several variables are bad, then every one is reported together without its value', () => {
+    const result = loadConfig({
+      PORT: 'eighty',
+      REDIS_URL: 'not a url',
+      LOG_LEVEL: 'loud',
+      GATEWAY_ENCRYPTION_KEY: 'c2VjcmV0LXRoYXQtaXMtdG9vLXNob3J0',
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const text = result.errors.join('\n');
+    for (const name of ['PORT', 'REDIS_URL', 'LOG_LEVEL', 'GATEWAY_ENCRYPTION_KEY']) expect(text).toContain(name);
+    expect(text).not.toContain('c2VjcmV0LXRoYXQtaXMtdG9vLXNob3J0');
+  });
+
+  test('when Redis is configured without an encryption key, then the key is reported missing', () => {
+    const result = loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors.join()).toContain('GATEWAY_ENCRYPTION_KEY');
+  });
+
+  test.each([
+    [{ REDIS_URL: 'redis://r:6379', GATEWAY_ENCRYPTION_KEY: key }, { kind: 'redis', url: 'redis://r:6379' }],
+    [{ REDIS_CLUSTER_NODES: 'a:7000,b:7001', GATEWAY_ENCRYPTION_KEY: key }, { kind: 'cluster', nodes: ['a:7000', 'b:7001'] }],
+    [{ DATA_DIR: '/tmp/x' }, { kind: 'embedded', dataDir: '/tmp/x' }],
+  ])('when the store variables are %j, then the store is %j', (env, store) => {
+    const result = loadConfig(env);
+    expect(result.ok && result.config.store).toEqual(store);
+  });
+});
