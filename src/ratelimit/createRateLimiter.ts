@@ -1,0 +1,148 @@
+import type { Deps } from '../core/deps';
+import type { InstallationRef } from '../core/installationRef';
+import { ErrorCode, GatewayError } from '../errors/gatewayError';
+import type { ForwardPacer, JobberRequest, JobberResponse } from '../gateway/jobberForwarder';
+import { type CostBuckets, createCostBuckets } from './costBuckets';
+import { decideAfterThrottled, type ObservedCost, parseRetryAfterMs } from './throttleDecision';
+
+export interface RateLimiterOptions {
+  deps: Pick<Deps, 'store' | 'clock' | 'logger'>;
+  /**
+   * Requested cost of a request by Jobber's rules (see `createCostEstimator`). May throw on a
+   * document it cannot read: the request then goes unpaced and Jobber answers it.
+   */
+  estimateCost(request: JobberRequest): number;
+  /** The longest a request is held before forwarding or before its one retry, ms. Default 5000. */
+  maxWaitMs?: number;
+  /** Wait assumed after a bare 429 (no Retry-After, no bucket), ms. Default 1000. */
+  fallbackWaitMs?: number;
+  /** How often a request of an account with no estimate yet looks again while another probes, ms. Default 25. */
+  probePollMs?: number;
+  /** Defaults to real timers; the wait itself is never skipped. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Defaults to `createCostBuckets({ deps })`. */
+  buckets?: CostBuckets;
+}
+
+/** What the limiter remembers about one request between its two hooks (keyed by the request object). */
+interface RequestState {
+  cost: number;
+  holdsProbe: boolean;
+  retried: boolean;
+}
+
+/**
+ * The forwarding pacer (DESIGN.md "Forwarding", JOBBER.md "Rate limits"): before a request goes to
+ * Jobber it reserves its estimated cost in the account's shared bucket estimate, waiting
+ * `deficit / restoreRate` when that is within `maxWaitMs` and refusing with UPSTREAM_THROTTLED
+ * (extensions.retryAfterMs) otherwise; after every answer it folds `extensions.cost.throttleStatus`
+ * back in, and after THROTTLED / 429 it retries a query once (never a mutation) under the same bound.
+ * An account with no estimate yet sends one request first (the probe) so a cold burst cannot overrun it.
+ */
+export function createRateLimiter(options: RateLimiterOptions): ForwardPacer {
+  const { clock, logger } = options.deps;
+  const maxWaitMs = options.maxWaitMs ?? 5000;
+  const fallbackWaitMs = options.fallbackWaitMs ?? 1000;
+  const probePollMs = options.probePollMs ?? 25;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const buckets = options.buckets ?? createCostBuckets({ deps: options.deps });
+  const states = new WeakMap<JobberRequest, RequestState>();
+
+  function estimate(request: JobberRequest): number {
+    try {
+      return options.estimateCost(request);
+    } catch (error) {
+      logger.debug({ err: error }, 'query cost not estimated; forwarding unpaced');
+      return 0;
+    }
+  }
+
+  function throttledError(retryAfterMs: number): GatewayError {
+    return new GatewayError(ErrorCode.UPSTREAM_THROTTLED, 'Jobber is rate limiting this account; retry later.', {
+      extensions: { retryAfterMs },
+    });
+  }
+
+  return {
+    async beforeForward(ref, request) {
+      const state: RequestState = { cost: estimate(request), holdsProbe: false, retried: false };
+      states.set(request, state);
+      if (state.cost <= 0) return { kind: 'go' };
+      const deadline = clock.now() + maxWaitMs;
+      for (;;) {
+        const remaining = Math.max(0, deadline - clock.now());
+        const result = await buckets.reserve(ref, state.cost, remaining);
+        if (result.kind === 'go') return { kind: 'go' };
+        if (result.kind === 'refuse') return { kind: 'refuse', error: throttledError(result.retryAfterMs) };
+        if (result.kind === 'wait') {
+          await sleep(result.waitMs);
+          return { kind: 'go' };
+        }
+        // Unknown bucket: exactly one request learns it; the others wait for its answer, within the bound.
+        if (await buckets.claimProbe(ref)) {
+          state.holdsProbe = true;
+          return { kind: 'go' };
+        }
+        if (remaining === 0) return { kind: 'go' };
+        await sleep(Math.min(probePollMs, remaining));
+      }
+    },
+
+    async afterResponse(ref, request, answer) {
+      const state = states.get(request) ?? { cost: 0, holdsProbe: false, retried: false };
+      states.set(request, state);
+      const cost = readCost(answer.json);
+      const throttled = answer.status === 429 || isThrottledBody(answer.json);
+      try {
+        if (cost !== undefined) await buckets.observe(ref, { ...cost, refused: throttled });
+      } finally {
+        if (state.holdsProbe) {
+          state.holdsProbe = false;
+          await buckets.releaseProbe(ref);
+        }
+      }
+      if (!throttled) return { kind: 'ok' };
+
+      const decision = decideAfterThrottled({
+        isMutation: request.isMutation,
+        isRetry: state.retried,
+        retryAfterMs: parseRetryAfterMs(answer.retryAfterHeader, clock.now()),
+        requestedCost: cost?.requestedQueryCost ?? (state.cost > 0 ? state.cost : undefined),
+        throttleStatus: cost?.throttleStatus,
+        maxWaitMs,
+        fallbackWaitMs,
+      });
+      logger.info(
+        { partnerId: ref.partnerId, accountId: ref.accountId, status: answer.status, decision: decision.kind },
+        'Jobber throttled a request',
+      );
+      if (decision.kind === 'refuse') return { kind: 'refuse', error: throttledError(decision.retryAfterMs) };
+      state.retried = true;
+      // The retry queues in the shared estimate like any request, so it cannot overtake earlier ones.
+      const reserved = state.cost > 0 ? await buckets.reserve(ref, state.cost, maxWaitMs) : { kind: 'go' as const };
+      if (reserved.kind === 'refuse') return { kind: 'refuse', error: throttledError(reserved.retryAfterMs) };
+      const queuedMs = reserved.kind === 'wait' ? reserved.waitMs : 0;
+      return { kind: 'retry', waitMs: Math.max(decision.waitMs, queuedMs) };
+    },
+  };
+}
+
+/** `extensions.cost` of a Jobber answer, when it has a usable throttle status. */
+export function readCost(json: JobberResponse | undefined): ObservedCost | undefined {
+  const cost = json?.extensions?.cost as Record<string, unknown> | undefined;
+  const status = cost?.throttleStatus as Record<string, unknown> | undefined;
+  if (!status) return undefined;
+  const { maximumAvailable, currentlyAvailable, restoreRate } = status;
+  if (typeof maximumAvailable !== 'number' || typeof currentlyAvailable !== 'number' || typeof restoreRate !== 'number') {
+    return undefined;
+  }
+  const observed: ObservedCost = { throttleStatus: { maximumAvailable, currentlyAvailable, restoreRate } };
+  if (typeof cost?.requestedQueryCost === 'number') observed.requestedQueryCost = cost.requestedQueryCost;
+  if (typeof cost?.actualQueryCost === 'number') observed.actualQueryCost = cost.actualQueryCost;
+  return observed;
+}
+
+/** Jobber refuses an over-budget query with `errors[].extensions.code = "THROTTLED"` (HTTP 200 or 429). */
+export function isThrottledBody(json: JobberResponse | undefined): boolean {
+  return json?.errors?.some((error) => error.extensions?.code === 'THROTTLED') ?? false;
+}
