@@ -1,0 +1,48 @@
+import type { InstallationRef } from '../core/installationRef';
+import { ErrorCode, GatewayError } from '../errors/gatewayError';
+import type { Principal } from '../gateway/requestContext';
+import type { AccountSessions } from './accountSessions';
+import type { PartnerRegistry } from './partnerRegistry';
+import { isSameSecret } from './secretTokens';
+
+export interface PrincipalSources {
+  adminApiKey: string | undefined;
+  partners: PartnerRegistry;
+  sessions: AccountSessions;
+}
+
+/**
+ * Decides who is calling from the `Authorization` header. No header = anonymous (allowed only for
+ * introspection); a header that names nobody = UNAUTHENTICATED (401); a session used with another
+ * account's `X-Account-Id` = FORBIDDEN (403). Never echoes the credential.
+ */
+export async function resolvePrincipal(
+  authorization: string | undefined,
+  accountIdHeader: string | undefined,
+  sources: PrincipalSources,
+): Promise<Principal> {
+  if (authorization === undefined || authorization.trim() === '') return { kind: 'anonymous' };
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (!match?.[1]) {
+    throw new GatewayError(ErrorCode.UNAUTHENTICATED, 'The Authorization header must be "Bearer <API key or session token>".');
+  }
+  const credential = match[1];
+  if (sources.adminApiKey && isSameSecret(credential, sources.adminApiKey)) return { kind: 'admin' };
+  if (credential.startsWith('jgs_')) {
+    const ref = await sources.sessions.resolve(credential);
+    if (!ref) throw new GatewayError(ErrorCode.UNAUTHENTICATED, 'The account session is unknown or expired.');
+    assertSessionAccount(ref, accountIdHeader);
+    return { kind: 'session', ref };
+  }
+  if (credential.startsWith('jgp_')) {
+    const partner = await sources.partners.authenticate(credential);
+    if (partner) return { kind: 'partner', partner };
+  }
+  throw new GatewayError(ErrorCode.UNAUTHENTICATED, 'The API key is not valid.');
+}
+
+function assertSessionAccount(ref: InstallationRef, accountIdHeader: string | undefined): void {
+  if (accountIdHeader !== undefined && accountIdHeader !== ref.accountId) {
+    throw new GatewayError(ErrorCode.FORBIDDEN, 'This account session may only act on its own account.');
+  }
+}

@@ -1,0 +1,53 @@
+import type { AccountSessions } from '../auth/accountSessions';
+import type { PartnerRegistry } from '../auth/partnerRegistry';
+import type { InstallationRef } from '../core/installationRef';
+import type { JobberForwarder } from './jobberForwarder';
+
+export type InstallationStatusValue = 'PENDING' | 'INSTALLED' | 'REAUTHORIZATION_REQUIRED' | 'DISCONNECTED';
+
+export interface InstallationView {
+  accountId: string;
+  status: InstallationStatusValue;
+  jobberAccountId: string | null;
+  jobberAccountName: string | null;
+  installedAt: Date | null;
+  accessTokenExpiresAt: Date | null;
+  lastRefreshedAt: Date | null;
+  lastError: string | null;
+}
+
+export interface ConnectorSettingsView {
+  clientId: string | null;
+  clientSecretSet: boolean;
+  callbackUrl: string;
+  apiVersion: string;
+  webhookUrl: string | null;
+  returnUrlOrigins: string[];
+}
+
+/** What the local resolvers need of the connector (implemented by src/connector/connectorService.ts). */
+export interface ConnectorApi {
+  getSettings(partnerId: string): Promise<ConnectorSettingsView>;
+  updateSettings(
+    partnerId: string,
+    input: { clientId?: string | null; clientSecret?: string | null; webhookUrl?: string | null; returnUrlOrigins?: string[] | null },
+  ): Promise<ConnectorSettingsView>;
+  install(
+    partnerId: string,
+    input: { accountId: string; clientId?: string | null; clientSecret?: string | null; returnUrl?: string | null },
+  ): Promise<{ consentUrl: string; state: string; expiresAt: Date }>;
+  getInstallation(ref: InstallationRef): Promise<InstallationView | null>;
+  listInstallations(
+    partnerId: string,
+    options: { first: number; after?: string | null; status?: InstallationStatusValue | null },
+  ): Promise<{ nodes: InstallationView[]; pageInfo: { hasNextPage: boolean; endCursor: string | null }; totalCount: number }>;
+  uninstall(ref: InstallationRef): Promise<InstallationView>;
+}
+
+/** Everything request handling needs, built once by createApp. */
+export interface GatewayServices {
+  partners: PartnerRegistry;
+  sessions: AccountSessions;
+  connector: ConnectorApi;
+  forwarder: JobberForwarder;
+}

@@ -1,0 +1,191 @@
+import type { Deps } from '../core/deps';
+import type { InstallationRef } from '../core/installationRef';
+import { ErrorCode, GatewayError } from '../errors/gatewayError';
+import type { AccessTokenProvider } from '../tokens/accessTokenProvider';
+
+/** One GraphQL operation on its way to Jobber. */
+export interface JobberRequest {
+  query: string;
+  variables?: Record<string, unknown> | null;
+  operationName?: string | null;
+  /** Mutations are never retried after THROTTLED / 429 (they may have had effects). */
+  isMutation: boolean;
+}
+
+export interface JobberResponse {
+  data?: Record<string, unknown> | null;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+  extensions?: Record<string, unknown>;
+}
+
+export interface ForwardResult {
+  /** Jobber's response body as received (the fast path returns these bytes unchanged). */
+  text: string;
+  json: JobberResponse;
+}
+
+/** Hooks of the cost-bucket pacer (src/ratelimit); absent = no pacing. */
+export interface ForwardPacer {
+  beforeForward(ref: InstallationRef, request: JobberRequest): Promise<{ kind: 'go' } | { kind: 'refuse'; error: GatewayError }>;
+  /** After every Jobber answer: whether to retry once (after `waitMs`), or give up with `error`. */
+  afterResponse(
+    ref: InstallationRef,
+    request: JobberRequest,
+    answer: { status: number; json: JobberResponse | undefined; retryAfterHeader: string | null },
+  ): Promise<{ kind: 'ok' } | { kind: 'retry'; waitMs: number } | { kind: 'refuse'; error: GatewayError }>;
+}
+
+export interface JobberForwarderOptions {
+  deps: Pick<Deps, 'fetch' | 'logger'>;
+  /** Jobber origin; requests go to `${jobberBaseUrl}/api/graphql`. */
+  jobberBaseUrl: string;
+  /** Sent as `X-JOBBER-GRAPHQL-VERSION` on every call. */
+  apiVersion: string;
+  /** Timeout of one call to Jobber, in ms. */
+  timeoutMs: number;
+  accessTokens: AccessTokenProvider;
+  /** Called when Jobber says the account disconnected the app (no refresh is attempted then). */
+  onDisconnected(ref: InstallationRef): Promise<void>;
+  pacer?: ForwardPacer;
+}
+
+export interface JobberForwarder {
+  forward(ref: InstallationRef, request: JobberRequest): Promise<ForwardResult>;
+}
+
+const DISCONNECT_MESSAGE = 'User has disconnected this app';
+
+/**
+ * Sends one operation to Jobber with the installation's access token (never the client's own
+ * Authorization). A 401 is answered by one forced refresh and one retry, unless Jobber says the app was
+ * disconnected. Throttling is left to the pacer; every other failure becomes a GatewayError.
+ */
+export function createJobberForwarder(options: JobberForwarderOptions): JobberForwarder {
+  const url = `${options.jobberBaseUrl}/api/graphql`;
+  const { logger } = options.deps;
+  let versionWarned = false;
+
+  async function accessTokenFor(ref: InstallationRef, rejected?: string): Promise<string> {
+    const result = await options.accessTokens.getAccessToken(ref, rejected ? { rejected } : undefined);
+    if (result.ok) return result.accessToken;
+    if (result.reason === 'transient') {
+      throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `Could not obtain an access token from Jobber: ${result.message}`, {
+        extensions: result.retryAfterMs === undefined ? {} : { retryAfterMs: result.retryAfterMs },
+      });
+    }
+    if (result.reason === 'reauthorization_required') {
+      throw new GatewayError(
+        ErrorCode.REAUTHORIZATION_REQUIRED,
+        `Account "${ref.accountId}" must be installed again: Jobber no longer accepts its authorization.`,
+      );
+    }
+    throw new GatewayError(ErrorCode.CONNECTOR_NOT_INSTALLED, `The connector is not installed for account "${ref.accountId}".`);
+  }
+
+  async function send(token: string, body: string): Promise<{ status: number; text: string; retryAfter: string | null }> {
+    let response: Response;
+    try {
+      response = await options.deps.fetch(url, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          accept: 'application/json',
+          'x-jobber-graphql-version': options.apiVersion,
+        },
+        body,
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+      return { status: response.status, text: await response.text(), retryAfter: response.headers.get('retry-after') };
+    } catch (error) {
+      const name = error instanceof Error ? error.name : '';
+      if (name === 'TimeoutError' || name === 'AbortError') {
+        throw new GatewayError(ErrorCode.UPSTREAM_TIMEOUT, `Jobber did not answer within ${options.timeoutMs} ms.`, { cause: error });
+      }
+      throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'Jobber could not be reached.', { cause: error });
+    }
+  }
+
+  function parse(text: string): JobberResponse | undefined {
+    try {
+      const value: unknown = JSON.parse(text);
+      return value && typeof value === 'object' ? (value as JobberResponse) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  function noteVersioning(json: JobberResponse | undefined): void {
+    const versioning = json?.extensions?.versioning as { warning?: string } | undefined;
+    if (versioning?.warning && !versionWarned) {
+      versionWarned = true;
+      logger.warn({ versioning }, 'Jobber upgraded the requested API version');
+    }
+  }
+
+  return {
+    async forward(ref, request) {
+      if (options.pacer) {
+        const verdict = await options.pacer.beforeForward(ref, request);
+        if (verdict.kind === 'refuse') throw verdict.error;
+      }
+      const body = JSON.stringify({
+        query: request.query,
+        ...(request.variables ? { variables: request.variables } : {}),
+        ...(request.operationName ? { operationName: request.operationName } : {}),
+      });
+      let token = await accessTokenFor(ref);
+      let refreshed = false;
+      let throttleRetried = false;
+      for (;;) {
+        const answer = await send(token, body);
+        if (answer.status === 401) {
+          if (answer.text.includes(DISCONNECT_MESSAGE)) {
+            await options.onDisconnected(ref);
+            throw new GatewayError(
+              ErrorCode.CONNECTOR_NOT_INSTALLED,
+              `Account "${ref.accountId}" disconnected the app in Jobber; install the connector again.`,
+            );
+          }
+          if (refreshed) {
+            throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'Jobber refused a freshly refreshed access token.');
+          }
+          refreshed = true;
+          token = await accessTokenFor(ref, token);
+          continue;
+        }
+        const json = parse(answer.text);
+        if (options.pacer) {
+          const verdict = await options.pacer.afterResponse(ref, request, { status: answer.status, json, retryAfterHeader: answer.retryAfter });
+          if (verdict.kind === 'refuse') throw verdict.error;
+          if (verdict.kind === 'retry' && !throttleRetried) {
+            throttleRetried = true;
+            if (verdict.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, verdict.waitMs));
+            continue;
+          }
+        }
+        if (answer.status === 429) {
+          throw new GatewayError(ErrorCode.UPSTREAM_THROTTLED, 'Jobber is rate limiting this account; retry later.', {
+            extensions: { retryAfterMs: retryAfterMs(answer.retryAfter) },
+          });
+        }
+        if (!json || (answer.status >= 500 && !json.errors)) {
+          throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `Jobber answered HTTP ${answer.status}.`, {
+            extensions: { upstreamStatus: answer.status },
+          });
+        }
+        noteVersioning(json);
+        return { text: answer.text, json };
+      }
+    },
+  };
+}
+
+/** Retry-After in ms (seconds or an HTTP date); 1000 ms when absent or unreadable. */
+export function retryAfterMs(header: string | null, now = Date.now()): number {
+  if (!header) return 1000;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, Math.round(seconds * 1000));
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? 1000 : Math.max(0, date - now);
+}

@@ -1,0 +1,21 @@
+import type { Partner } from '../auth/partnerRegistry';
+import type { InstallationRef } from '../core/installationRef';
+import type { GatewayServices } from './gatewayServices';
+
+/** Who is calling, decided once per request from the Authorization header. */
+export type Principal =
+  | { kind: 'anonymous' }
+  | { kind: 'admin' }
+  | { kind: 'partner'; partner: Partner }
+  /** A frontend session: bound to one installation, Jobber operations and its own installation only. */
+  | { kind: 'session'; ref: InstallationRef };
+
+/** The GraphQL context of one request. */
+export interface RequestContext {
+  principal: Principal;
+  /** The `X-Account-Id` header as sent (validated lazily: only Jobber fields need it). */
+  accountIdHeader: string | undefined;
+  services: GatewayServices;
+  /** `extensions` of every Jobber response of this request, passed through to the client. */
+  jobberExtensions: Record<string, unknown>[];
+}
