@@ -31,6 +31,8 @@ export interface TokenStore {
   /** Unconditional write of a brand-new pair (install callback, reinstall). */
   replace(ref: InstallationRef, tokens: TokenPair): Promise<TokenRecord>;
   delete(ref: InstallationRef): Promise<void>;
+  /** Deletes the record only if it is still `expected` (dead tokens after invalid_grant). True = deleted. */
+  discard(ref: InstallationRef, expected: TokenRecord): Promise<boolean>;
 }
 
 export interface TokenStoreOptions {
@@ -134,6 +136,12 @@ export function createTokenStore(options: TokenStoreOptions): TokenStore {
     async delete(ref) {
       await store.del(buildTokensKey(ref));
       await store.zRem(KEEPER_INDEX_KEY, encodeInstallationRef(ref));
+    },
+
+    async discard(ref, expected) {
+      const deleted = await store.compareAndDelete(buildTokensKey(ref), expected.raw);
+      if (deleted) await store.zRem(KEEPER_INDEX_KEY, encodeInstallationRef(ref));
+      return deleted;
     },
   };
 }

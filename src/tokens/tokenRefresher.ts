@@ -1,0 +1,268 @@
+import { createHash } from 'node:crypto';
+import type { Deps } from '../core/deps';
+import { encodeInstallationRef, type InstallationRef } from '../core/installationRef';
+import type { AccessTokenProvider, AccessTokenResult } from './accessTokenProvider';
+import type { JobberTokenClient } from './jobberTokenClient';
+import { isRefreshLockHeld, tryAcquireRefreshLock, type HeldRefreshLock } from './refreshLock';
+import { shouldRefresh } from './shouldRefresh';
+import type { TokenPair, TokenRecord, TokenStore } from './tokenStore';
+
+export interface TokenRefresherOptions {
+  deps: Deps;
+  tokenStore: TokenStore;
+  tokenClient: JobberTokenClient;
+  /** TOKEN_REFRESH_MARGIN_MS: see `shouldRefresh` (ms). */
+  marginMs: number;
+  /** The token client's timeout (JOBBER_TIMEOUT_MS, ms); default 15000. Only used for the defaults below. */
+  tokenTimeoutMs?: number;
+  /** Refresh lock TTL (ms); default tokenTimeoutMs + 5000. Renewed every ttl/3 while the token call runs. */
+  lockTtlMs?: number;
+  /** How long a caller waits for another process's refresh before answering transient (ms); default lockTtlMs + tokenTimeoutMs. */
+  lockWaitMs?: number;
+  /** Poll interval while another process holds the lock (ms); default 50. */
+  lockPollMs?: number;
+  /** Backoff after a transient token failure, doubling per failure from base to max (ms); default 1000 and 30000. */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** The installation's OAuth client credentials; null = none configured (the installation cannot refresh). */
+  getCredentials(ref: InstallationRef): Promise<{ clientId: string; clientSecret: string } | null>;
+  /** Marks the installation REAUTHORIZATION_REQUIRED and tells the partner; awaited, errors are logged. */
+  onReauthorizationRequired(ref: InstallationRef, reason: string): Promise<void>;
+}
+
+export type RefreshNowOutcome = 'refreshed' | 'skipped' | 'not_installed' | 'reauthorization_required' | 'transient';
+
+export interface TokenRefresher extends AccessTokenProvider {
+  /** Refreshes now under the same locks (the keeper); with `onlyIfIdleSince` (ms), only if not refreshed since. */
+  refreshNow(ref: InstallationRef, options?: { onlyIfIdleSince?: number }): Promise<RefreshNowOutcome>;
+}
+
+interface CachedToken {
+  accessToken: string;
+  expiresAt: number;
+  issuedAt: number;
+}
+
+type Outcome =
+  | { kind: 'ok'; token: CachedToken; refreshed: boolean }
+  | { kind: 'not_installed' }
+  | { kind: 'reauthorization_required' }
+  | { kind: 'transient'; message: string; retryAfterMs?: number };
+
+interface FlightIntent {
+  rejected?: string;
+  onlyIfIdleSince?: number;
+}
+
+const SPENT_CAPACITY = 100_000;
+
+/**
+ * Rotation-safe token refresh (DESIGN.md "Tokens"). Invariant: a refresh token that Jobber accepted (or
+ * refused) is never sent again, by any process. How: one flight per installation in this process; one
+ * process at a time through the Redis lock; a re-read after locking (another process may have rotated
+ * already); the new pair written with a version check before the lock is released; and, as a last line,
+ * an in-memory set of refresh tokens this process has spent.
+ */
+export function createTokenRefresher(options: TokenRefresherOptions): TokenRefresher {
+  const { deps, tokenStore, tokenClient, marginMs } = options;
+  const { clock, logger, store } = deps;
+  const tokenTimeoutMs = options.tokenTimeoutMs ?? 15_000;
+  const lockTtlMs = options.lockTtlMs ?? tokenTimeoutMs + 5_000;
+  const lockWaitMs = options.lockWaitMs ?? lockTtlMs + tokenTimeoutMs;
+  const lockPollMs = options.lockPollMs ?? 50;
+  const backoffBaseMs = options.backoffBaseMs ?? 1_000;
+  const backoffMaxMs = options.backoffMaxMs ?? 30_000;
+
+  const cache = new Map<string, CachedToken>();
+  const inflight = new Map<string, Promise<Outcome>>();
+  const backoff = new Map<string, { until: number; failures: number; message: string }>();
+  const spent = new Set<string>();
+  /** A pair Jobber issued whose save threw (store down): saved on the next flight instead of refreshing. */
+  const unsaved = new Map<string, { expectedRaw: string; pair: TokenPair }>();
+
+  const isDue = (t: CachedToken, now: number): boolean => shouldRefresh({ now, expiresAt: t.expiresAt, issuedAt: t.issuedAt, marginMs });
+  const toCached = (r: TokenRecord): CachedToken => ({ accessToken: r.accessToken, expiresAt: r.accessTokenExpiresAt, issuedAt: r.issuedAt });
+  const fingerprint = (refreshToken: string): string => createHash('sha256').update(refreshToken).digest('base64url');
+  const logRef = (ref: InstallationRef): Record<string, string> => ({ partnerId: ref.partnerId, accountId: ref.accountId });
+  const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+  function markSpent(refreshToken: string): void {
+    if (spent.size >= SPENT_CAPACITY) spent.delete(spent.values().next().value as string);
+    spent.add(fingerprint(refreshToken));
+  }
+
+  function needsRefresh(record: TokenRecord, intent: FlightIntent, now: number): boolean {
+    if (intent.onlyIfIdleSince !== undefined) return Math.max(record.issuedAt, record.lastRefreshedAt ?? 0) < intent.onlyIfIdleSince;
+    return record.accessToken === intent.rejected || isDue(toCached(record), now);
+  }
+
+  function useRecord(id: string, record: TokenRecord): Outcome {
+    cache.set(id, toCached(record));
+    return { kind: 'ok', token: toCached(record), refreshed: false };
+  }
+
+  /** Transient failure: a still-valid, not-rejected old access token beats an error. */
+  function transient(message: string, retryAfterMs: number | undefined, record: TokenRecord | null, intent: FlightIntent): Outcome {
+    if (record && intent.onlyIfIdleSince === undefined && record.accessTokenExpiresAt > clock.now() && record.accessToken !== intent.rejected) {
+      return { kind: 'ok', token: toCached(record), refreshed: false };
+    }
+    return { kind: 'transient', message, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+  }
+
+  async function flight(ref: InstallationRef, intent: FlightIntent): Promise<Outcome> {
+    const id = encodeInstallationRef(ref);
+    let record = await tokenStore.read(ref);
+    if (!record) return { kind: 'not_installed' };
+    if (!needsRefresh(record, intent, clock.now())) return useRecord(id, record);
+    const pause = backoff.get(id);
+    if (pause && clock.now() < pause.until) return transient(pause.message, pause.until - clock.now(), record, intent);
+
+    const deadline = clock.now() + lockWaitMs;
+    for (;;) {
+      const lock = await tryAcquireRefreshLock(ref, { store, logger, ttlMs: lockTtlMs });
+      if (lock) {
+        try {
+          return await refreshHolding(ref, id, record, intent, lock);
+        } finally {
+          await lock.release();
+        }
+      }
+      // Another process is refreshing: wait until the record changes or the lock frees, then decide again.
+      const seen: TokenRecord = record;
+      let next: TokenRecord | null = seen;
+      while (next && next.raw === seen.raw && (await isRefreshLockHeld(ref, store))) {
+        if (clock.now() > deadline) return transient('a token refresh in another process is taking too long', lockPollMs, seen, intent);
+        await sleep(lockPollMs);
+        next = await tokenStore.read(ref);
+      }
+      if (!next) return { kind: 'not_installed' };
+      record = next;
+      if (!needsRefresh(record, intent, clock.now())) return useRecord(id, record);
+    }
+  }
+
+  async function refreshHolding(ref: InstallationRef, id: string, seen: TokenRecord, intent: FlightIntent, lock: HeldRefreshLock): Promise<Outcome> {
+    const current = await tokenStore.read(ref);
+    if (!current) return { kind: 'not_installed' };
+    // Re-read under the lock: another process may have refreshed between our read and our lock.
+    if (current.raw !== seen.raw && !needsRefresh(current, intent, clock.now())) return useRecord(id, current);
+
+    const pending = unsaved.get(id);
+    if (pending && pending.expectedRaw === current.raw) return saveIssued(ref, id, current, pending.pair, lock);
+    unsaved.delete(id);
+    if (spent.has(fingerprint(current.refreshToken))) {
+      logger.error(logRef(ref), 'stored refresh token was already spent by this process; not sending it again');
+      return transient('token refresh is waiting for the store', backoffBaseMs, current, intent);
+    }
+    const credentials = await options.getCredentials(ref);
+    if (!credentials) return requireReauthorization(ref, id, current, 'credentials_missing');
+
+    markSpent(current.refreshToken);
+    const result = await tokenClient.refresh({ ...credentials, refreshToken: current.refreshToken });
+    if (result.ok) {
+      backoff.delete(id);
+      if (result.tokens.refreshToken === undefined) spent.delete(fingerprint(current.refreshToken)); // rotation off: still valid
+      if (result.tokens.warning) logger.warn({ ...logRef(ref), warning: result.tokens.warning }, 'Jobber token endpoint warning');
+      const pair: TokenPair = {
+        accessToken: result.tokens.accessToken,
+        refreshToken: result.tokens.refreshToken ?? current.refreshToken,
+        accessTokenExpiresAt: result.tokens.accessTokenExpiresAt,
+      };
+      return saveIssued(ref, id, current, pair, lock);
+    }
+    if (result.kind === 'invalid_grant') {
+      // Another process may have rotated the token after we read it (only possible if a lock was lost).
+      const latest = await tokenStore.read(ref);
+      if (latest && latest.refreshToken !== current.refreshToken) return useRecord(id, latest);
+      return requireReauthorization(ref, id, latest ?? current, `token endpoint answered HTTP ${result.status}`);
+    }
+    spent.delete(fingerprint(current.refreshToken)); // 5xx/429/timeout: the design keeps the old refresh token
+    const failures = (backoff.get(id)?.failures ?? 0) + 1;
+    const delay = result.retryAfterMs ?? Math.min(backoffMaxMs, backoffBaseMs * 2 ** (failures - 1));
+    backoff.set(id, { until: clock.now() + delay, failures, message: result.message });
+    logger.warn({ ...logRef(ref), status: result.status, failures, backoffMs: delay }, `token refresh failed: ${result.message}`);
+    return transient(result.message, delay, current, intent);
+  }
+
+  async function saveIssued(ref: InstallationRef, id: string, expected: TokenRecord, pair: TokenPair, lock: HeldRefreshLock): Promise<Outcome> {
+    if (!lock.stillHeld()) logger.error(logRef(ref), 'saving a refreshed pair after the refresh lock was lost');
+    const issuedAt = clock.now();
+    let saved: boolean;
+    try {
+      saved = await tokenStore.save(ref, pair, { expected });
+    } catch (error) {
+      unsaved.set(id, { expectedRaw: expected.raw, pair });
+      throw error;
+    }
+    unsaved.delete(id);
+    const token: CachedToken = { accessToken: pair.accessToken, expiresAt: pair.accessTokenExpiresAt, issuedAt };
+    if (saved) {
+      cache.set(id, token);
+      logger.info({ ...logRef(ref), version: expected.version + 1 }, 'access token refreshed');
+    } else {
+      // Must not happen under the lock; the pair is still valid for this call, and nothing is resent.
+      logger.error({ ...logRef(ref), version: expected.version }, 'refreshed pair NOT saved: the token record changed under the refresh lock');
+    }
+    return { kind: 'ok', token, refreshed: true };
+  }
+
+  async function requireReauthorization(ref: InstallationRef, id: string, dead: TokenRecord, reason: string): Promise<Outcome> {
+    cache.delete(id);
+    // Dead tokens are removed (only if unchanged) so no process ever sends this refresh token again.
+    await tokenStore.discard(ref, dead);
+    logger.warn({ ...logRef(ref), reason }, 'installation needs reauthorization');
+    try {
+      await options.onReauthorizationRequired(ref, reason);
+    } catch (error) {
+      logger.error({ err: error, ...logRef(ref) }, 'onReauthorizationRequired failed');
+    }
+    return { kind: 'reauthorization_required' };
+  }
+
+  function startFlight(ref: InstallationRef, intent: FlightIntent): Promise<Outcome> {
+    const id = encodeInstallationRef(ref);
+    const promise = flight(ref, intent).finally(() => inflight.delete(id));
+    inflight.set(id, promise);
+    return promise;
+  }
+
+  function toResult(outcome: Outcome): AccessTokenResult {
+    if (outcome.kind === 'ok') return { ok: true, accessToken: outcome.token.accessToken, expiresAt: outcome.token.expiresAt };
+    if (outcome.kind === 'transient') return { ok: false, reason: 'transient', message: outcome.message, ...(outcome.retryAfterMs === undefined ? {} : { retryAfterMs: outcome.retryAfterMs }) };
+    return { ok: false, reason: outcome.kind };
+  }
+
+  return {
+    async getAccessToken(ref, callOptions = {}) {
+      const id = encodeInstallationRef(ref);
+      const rejected = callOptions.rejected;
+      // At most a few rounds: joining another flight whose answer is the token we just saw rejected.
+      for (let round = 0; round < 3; round++) {
+        const cached = cache.get(id);
+        if (cached && cached.accessToken !== rejected && !isDue(cached, clock.now())) {
+          return { ok: true, accessToken: cached.accessToken, expiresAt: cached.expiresAt };
+        }
+        if (cached) cache.delete(id);
+        const running = inflight.get(id);
+        const outcome = await (running ?? startFlight(ref, rejected === undefined ? {} : { rejected }));
+        if (outcome.kind !== 'ok' || outcome.token.accessToken !== rejected || !running) return toResult(outcome);
+      }
+      return { ok: false, reason: 'transient', message: 'access token keeps being rejected' };
+    },
+
+    forget(ref) {
+      const id = encodeInstallationRef(ref);
+      cache.delete(id);
+      backoff.delete(id);
+      unsaved.delete(id);
+    },
+
+    async refreshNow(ref, refreshOptions = {}) {
+      const running = inflight.get(encodeInstallationRef(ref));
+      if (running) return (await running).kind === 'ok' ? 'skipped' : 'transient';
+      const outcome = await startFlight(ref, { onlyIfIdleSince: refreshOptions.onlyIfIdleSince ?? Number.POSITIVE_INFINITY });
+      if (outcome.kind === 'ok') return outcome.refreshed ? 'refreshed' : 'skipped';
+      return outcome.kind;
+    },
+  };
+}
