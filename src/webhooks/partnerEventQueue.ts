@@ -1,0 +1,236 @@
+import { randomUUID } from 'node:crypto';
+import type { Deps } from '../core/deps';
+import { buildPartnerKey } from '../core/installationRef';
+import type { PartnerEventSink } from '../core/partnerEvents';
+import {
+  buildGatewaySignature,
+  buildPartnerEventPayload,
+  computeRetryDelayMs,
+  GATEWAY_SIGNATURE_HEADER,
+  type PartnerEventPayload,
+} from './partnerEventPayload';
+
+export interface WebhookTarget {
+  url: string;
+  signingSecret: string;
+}
+
+export interface PartnerEventQueueOptions {
+  deps: Deps;
+  /** The partner's `webhookUrl` and signing secret; null = nowhere to deliver (the event is dropped, logged). */
+  getWebhookTarget(partnerId: string): Promise<WebhookTarget | null>;
+  /** Attempts before an event is recorded as dead. Default 8. */
+  maxAttempts?: number;
+  /** First retry delay, ms; doubles per failure (with jitter). Default 1000. */
+  baseDelayMs?: number;
+  /** Retry delay cap, ms. Default 1 hour. */
+  maxDelayMs?: number;
+  /** How often `start()` looks for due events, ms. Default 1000. */
+  pollIntervalMs?: number;
+  /** Timeout of one delivery POST, ms. Default 10000. */
+  timeoutMs?: number;
+  /** Due events handled per `runOnce`, and how many are delivered at once. Defaults 100 and 8. */
+  batchSize?: number;
+  concurrency?: number;
+  /** Source of jitter, [0, 1). Default Math.random. */
+  random?: () => number;
+}
+
+/** One queued event as stored at `jg:webhooks:event:<id>`. */
+export interface QueuedPartnerEvent {
+  partnerId: string;
+  payload: PartnerEventPayload;
+  attempts: number;
+  lastError?: string;
+  deadAt?: string;
+}
+
+export interface PartnerEventQueue extends PartnerEventSink {
+  start(): void;
+  /** Stops polling and waits for deliveries in progress to be settled in the store. */
+  stop(): Promise<void>;
+  /** Handles the events due now once; resolves with how many were delivered. */
+  runOnce(): Promise<number>;
+  /** Events given up on for a partner, newest first. */
+  listDead(partnerId: string, limit?: number): Promise<QueuedPartnerEvent[]>;
+  /** Events waiting for delivery (all partners). */
+  countPending(): Promise<number>;
+}
+
+const DUE_KEY = 'jg:webhooks:due';
+const eventKey = (id: string): string => `jg:webhooks:event:${id}`;
+const leaseKey = (id: string): string => `jg:webhooks:lease:${id}`;
+const deadKey = (partnerId: string): string => buildPartnerKey(partnerId, 'webhook-dead');
+const LIVE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+const DEAD_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+
+type Outcome = 'delivered' | 'failed' | 'skipped';
+
+/**
+ * The durable outbox of partner webhooks (DESIGN.md "Webhooks"). `emit` stores the event and adds it
+ * to a due-time sorted set, so nothing lives only in process memory and a restart loses nothing.
+ * Any number of processes may run the queue: an event is handled by the one process that takes its
+ * lease (set-if-absent with a TTL). The event stays in the due set until it is settled; while leased,
+ * its due time is pushed past the lease, so a process that dies mid-delivery only delays it.
+ * Delivery is at least once: partners deduplicate on `id`.
+ */
+export function createPartnerEventQueue(options: PartnerEventQueueOptions): PartnerEventQueue {
+  const { store, clock, logger } = options.deps;
+  const maxAttempts = options.maxAttempts ?? 8;
+  const baseDelayMs = options.baseDelayMs ?? 1000;
+  const maxDelayMs = options.maxDelayMs ?? 60 * 60 * 1000;
+  const pollIntervalMs = options.pollIntervalMs ?? 1000;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const leaseMs = timeoutMs + 30_000;
+  const batchSize = options.batchSize ?? 100;
+  const concurrency = options.concurrency ?? 8;
+  const random = options.random ?? Math.random;
+
+  let running = false;
+  let timer: NodeJS.Timeout | undefined;
+  let current: Promise<unknown> = Promise.resolve();
+
+  async function post(target: WebhookTarget, payload: PartnerEventPayload): Promise<string | undefined> {
+    const body = JSON.stringify(payload);
+    try {
+      const response = await options.deps.fetch(target.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'jobber-gateway-webhooks',
+          'x-gateway-event-id': payload.id,
+          [GATEWAY_SIGNATURE_HEADER]: buildGatewaySignature(body, target.signingSecret),
+        },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await response.arrayBuffer().catch(() => undefined);
+      return response.status >= 200 && response.status < 300 ? undefined : `HTTP ${response.status}`;
+    } catch (error) {
+      return error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : 'unreachable';
+    }
+  }
+
+  async function settle(id: string, record: QueuedPartnerEvent, error: string | undefined): Promise<Outcome> {
+    const log = { eventId: id, partnerId: record.partnerId, type: record.payload.type };
+    if (error === undefined) {
+      await store.zRem(DUE_KEY, id);
+      await store.del(eventKey(id));
+      return 'delivered';
+    }
+    const attempts = record.attempts + 1;
+    const now = clock.now();
+    if (attempts >= maxAttempts) {
+      const dead: QueuedPartnerEvent = { ...record, attempts, lastError: error, deadAt: new Date(now).toISOString() };
+      await store.set(eventKey(id), JSON.stringify(dead), { ttlMs: DEAD_TTL_MS });
+      await store.zAdd(deadKey(record.partnerId), now, id);
+      await store.zRem(DUE_KEY, id);
+      logger.warn({ ...log, attempts, lastError: error }, 'partner webhook given up');
+      return 'failed';
+    }
+    const delayMs = computeRetryDelayMs(attempts, baseDelayMs, maxDelayMs, random());
+    await store.set(eventKey(id), JSON.stringify({ ...record, attempts, lastError: error }), { ttlMs: LIVE_TTL_MS });
+    await store.zAdd(DUE_KEY, now + delayMs, id);
+    logger.info({ ...log, attempts, lastError: error, delayMs }, 'partner webhook failed; will retry');
+    return 'failed';
+  }
+
+  async function handle(id: string): Promise<Outcome> {
+    const owner = randomUUID();
+    if (!(await store.set(leaseKey(id), owner, { onlyIfAbsent: true, ttlMs: leaseMs }))) return 'skipped';
+    try {
+      // Re-check under the lease: another process may have settled or rescheduled it since our scan.
+      const dueAt = await store.zScore(DUE_KEY, id);
+      if (dueAt === null || dueAt > clock.now()) return 'skipped';
+      const raw = await store.get(eventKey(id));
+      if (raw === null) {
+        await store.zRem(DUE_KEY, id);
+        return 'skipped';
+      }
+      const record = JSON.parse(raw) as QueuedPartnerEvent;
+      await store.zAdd(DUE_KEY, clock.now() + leaseMs, id);
+      const target = await options.getWebhookTarget(record.partnerId);
+      if (target === null) {
+        logger.info({ eventId: id, partnerId: record.partnerId }, 'partner has no webhook target; event dropped');
+        await settle(id, record, undefined);
+        return 'skipped';
+      }
+      return await settle(id, record, await post(target, record.payload));
+    } finally {
+      await store.compareAndDelete(leaseKey(id), owner).catch(() => undefined);
+    }
+  }
+
+  async function runOnce(): Promise<number> {
+    const due = await store.zRangeByScore(DUE_KEY, 0, clock.now(), batchSize);
+    let delivered = 0;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < due.length) {
+        const item = due[next++];
+        if (!item) continue;
+        try {
+          if ((await handle(item.member)) === 'delivered') delivered++;
+        } catch (error) {
+          logger.error({ err: error, eventId: item.member }, 'partner webhook handling failed');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, due.length) }, worker));
+    return delivered;
+  }
+
+  function schedule(delayMs: number): void {
+    if (!running) return;
+    clearTimeout(timer);
+    timer = setTimeout(tick, delayMs);
+    timer.unref();
+  }
+
+  function tick(): void {
+    timer = undefined;
+    const run = runOnce().catch((error: unknown) => logger.error({ err: error }, 'partner webhook queue poll failed'));
+    current = run;
+    void run.then(() => {
+      if (current === run) schedule(pollIntervalMs);
+    });
+  }
+
+  return {
+    async emit(event) {
+      const id = randomUUID();
+      const record: QueuedPartnerEvent = {
+        partnerId: event.ref.partnerId,
+        payload: buildPartnerEventPayload(event, id, clock.now()),
+        attempts: 0,
+      };
+      await store.set(eventKey(id), JSON.stringify(record), { ttlMs: LIVE_TTL_MS });
+      await store.zAdd(DUE_KEY, clock.now(), id);
+      // Deliver soon rather than at the next poll, when this process runs the queue and is idle.
+      if (running && timer !== undefined) schedule(0);
+    },
+    start() {
+      if (running) return;
+      running = true;
+      schedule(0);
+    },
+    async stop() {
+      running = false;
+      clearTimeout(timer);
+      timer = undefined;
+      await current;
+    },
+    runOnce,
+    async listDead(partnerId, limit = 100) {
+      const members = await store.zRangeByScore(deadKey(partnerId), 0, Number.MAX_SAFE_INTEGER);
+      const newest = members.slice(-limit).reverse();
+      if (newest.length === 0) return [];
+      const raws = await store.mget(newest.map((m) => eventKey(m.member)));
+      return raws.flatMap((raw) => (raw === null ? [] : [JSON.parse(raw) as QueuedPartnerEvent]));
+    },
+    countPending() {
+      return store.zCard(DUE_KEY);
+    },
+  };
+}
