@@ -29,6 +29,7 @@ export function createJobberExecutor(): Executor<RequestContext> {
       variables: request.variables ?? null,
       operationName: request.operationName ?? null,
       isMutation: request.operationType === 'mutation',
+      document: request.document,
     });
     if (json.extensions) context.jobberExtensions.push(json.extensions);
     // Jobber's errors are plain JSON objects; stitching turns them into located GraphQLErrors.

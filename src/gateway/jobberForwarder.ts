@@ -1,3 +1,4 @@
+import type { DocumentNode } from 'graphql';
 import type { Deps } from '../core/deps';
 import type { InstallationRef } from '../core/installationRef';
 import { ErrorCode, GatewayError } from '../errors/gatewayError';
@@ -10,6 +11,8 @@ export interface JobberRequest {
   operationName?: string | null;
   /** Mutations are never retried after THROTTLED / 429 (they may have had effects). */
   isMutation: boolean;
+  /** The parsed `query`, when the caller has it (spares the cost estimator a parse). */
+  document?: DocumentNode;
 }
 
 export interface JobberResponse {

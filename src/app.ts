@@ -1,0 +1,174 @@
+import type { Server } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import express from 'express';
+import { createAccountSessions } from './auth/accountSessions';
+import { createPartnerRegistry } from './auth/partnerRegistry';
+import type { Config } from './config/config';
+import { createCallbackRouter } from './connector/callbackRouter';
+import { createConnectorService } from './connector/connectorService';
+import type { Deps } from './core/deps';
+import type { SecretBox } from './crypto/secretBox';
+import { formatError } from './errors/formatError';
+import { buildGatewaySchema, loadJobberSchema, loadLocalTypeDefs, type JobberSchemaSnapshot } from './gateway/buildGatewaySchema';
+import { createCostEstimator } from './gateway/costEstimator';
+import { buildGatewayPlugins } from './gateway/gatewayPlugins';
+import type { GatewayServices } from './gateway/gatewayServices';
+import { createJobberExecutor } from './gateway/jobberExecutor';
+import { createJobberForwarder } from './gateway/jobberForwarder';
+import type { RequestContext } from './gateway/requestContext';
+import { createGraphqlRouter } from './http/graphqlRouter';
+import { createHealthRouter } from './http/healthRouter';
+import { createMetrics } from './http/metrics';
+import { createRateLimiter } from './ratelimit/createRateLimiter';
+import { createJobberTokenClient } from './tokens/jobberTokenClient';
+import { createTokenKeeper } from './tokens/tokenKeeper';
+import { createTokenRefresher } from './tokens/tokenRefresher';
+import { createTokenStore } from './tokens/tokenStore';
+import { createJobberWebhookHandler } from './webhooks/jobberWebhookHandler';
+import { createJobberWebhookRouter } from './webhooks/jobberWebhookRouter';
+import { createPartnerEventQueue } from './webhooks/partnerEventQueue';
+import { createSigningSecrets } from './webhooks/signingSecrets';
+
+export type AppConfig = Pick<
+  Config,
+  | 'publicUrl'
+  | 'jobberBaseUrl'
+  | 'jobberApiVersion'
+  | 'adminApiKey'
+  | 'jobberTimeoutMs'
+  | 'tokenRefreshMarginMs'
+  | 'tokenKeeperIdleMs'
+  | 'throttleMaxWaitMs'
+>;
+
+export interface AppOptions {
+  config: AppConfig;
+  deps: Deps;
+  secretBox: SecretBox;
+  /** Defaults to schema/jobber.graphql (loaded once; tests share one snapshot across apps). */
+  jobber?: JobberSchemaSnapshot;
+}
+
+export interface GatewayApp {
+  /** The express app: mount it on a server (`listen`). */
+  handler: express.Express;
+  services: GatewayServices & { signingSecrets: ReturnType<typeof createSigningSecrets> };
+  /** Starts the background work: the token keeper and the partner webhook queue. */
+  startBackground(): void;
+  /** Stops background work and Apollo; the caller closes the HTTP server and the store. */
+  close(): Promise<void>;
+  /** Convenience for tests and main: listen on a port (0 = any) on 127.0.0.1 unless `host` is given. */
+  listen(port: number, host?: string): Promise<{ server: Server; url: string }>;
+}
+
+/** Builds the whole gateway from a validated config and the typed bag of dependencies. */
+export async function createApp(options: AppOptions): Promise<GatewayApp> {
+  const { config, deps, secretBox } = options;
+  const { store, clock, logger } = deps;
+  const jobber = options.jobber ?? loadJobberSchema();
+  const apiVersion = config.jobberApiVersion ?? jobber.version;
+  const metrics = createMetrics({
+    gateway_jobber_calls_total: 'Calls forwarded to Jobber, by outcome',
+  });
+
+  const partners = createPartnerRegistry({ store, clock });
+  const sessions = createAccountSessions({ store, clock });
+  const signingSecrets = createSigningSecrets({ store, secretBox });
+  const tokenClient = createJobberTokenClient({ fetch: deps.fetch, baseUrl: config.jobberBaseUrl, timeoutMs: config.jobberTimeoutMs, clock });
+  const tokenStore = createTokenStore({ store, secretBox, clock });
+
+  // The connector and the refresher need each other (credentials one way, tokens the other): late-bound.
+  let connector: ReturnType<typeof createConnectorService> | undefined;
+  const connectorOrFail = () => {
+    if (!connector) throw new Error('connector used before it was built');
+    return connector;
+  };
+  const events = createPartnerEventQueue({
+    deps,
+    getWebhookTarget: async (partnerId: string) => {
+      const settings = await connectorOrFail().getSettings(partnerId);
+      if (!settings.webhookUrl) return null;
+      return { url: settings.webhookUrl, signingSecret: await signingSecrets.getOrCreate(partnerId) };
+    },
+  });
+  const refresher = createTokenRefresher({
+    deps,
+    tokenStore,
+    tokenClient,
+    marginMs: config.tokenRefreshMarginMs,
+    tokenTimeoutMs: config.jobberTimeoutMs,
+    getCredentials: (ref) => connectorOrFail().getCredentials(ref),
+    onReauthorizationRequired: (ref, reason) => connectorOrFail().markReauthorizationRequired(ref, reason),
+  });
+  connector = createConnectorService({
+    deps,
+    secretBox,
+    tokenClient,
+    tokenStore,
+    accessTokens: refresher,
+    events,
+    publicUrl: config.publicUrl,
+    jobberBaseUrl: config.jobberBaseUrl,
+    apiVersion,
+  });
+  const pacer = createRateLimiter({ deps, estimateCost: createCostEstimator(jobber.schema), maxWaitMs: config.throttleMaxWaitMs });
+  const forwarder = createJobberForwarder({
+    deps,
+    jobberBaseUrl: config.jobberBaseUrl,
+    apiVersion,
+    timeoutMs: config.jobberTimeoutMs,
+    accessTokens: refresher,
+    onDisconnected: (ref) => connectorOrFail().markDisconnected(ref, 'Jobber says the account disconnected the app.'),
+    pacer,
+  });
+  const keeper = createTokenKeeper({ deps, refresher, idleMs: config.tokenKeeperIdleMs });
+  const services = { partners, sessions, connector, forwarder, signingSecrets };
+
+  const schema = buildGatewaySchema({ jobber: jobber.schema, localTypeDefs: loadLocalTypeDefs(), executor: createJobberExecutor() });
+  const apollo = new ApolloServer<RequestContext>({
+    schema,
+    formatError,
+    plugins: buildGatewayPlugins(logger),
+    includeStacktraceInErrorResponses: false,
+    introspection: true,
+    status400ForVariableCoercionErrors: true,
+  });
+  await apollo.start();
+
+  const handler = express();
+  handler.disable('x-powered-by');
+  handler.use(createHealthRouter({ store, isSchemaLoaded: () => true, metrics }));
+  handler.use(
+    createJobberWebhookRouter({
+      deps,
+      findInstallations: (jobberAccountId) => connectorOrFail().findInstallationsByJobberAccountId(jobberAccountId),
+      onEvent: createJobberWebhookHandler({ markDisconnected: (ref, reason) => connectorOrFail().markDisconnected(ref, reason), sink: events }),
+    }),
+  );
+  handler.use(createCallbackRouter(connector));
+  handler.use(createGraphqlRouter({ apollo, services, principals: { adminApiKey: config.adminApiKey, partners, sessions } }));
+
+  return {
+    handler,
+    services,
+    startBackground() {
+      keeper.start();
+      events.start();
+    },
+    async close() {
+      keeper.stop();
+      await events.stop();
+      await apollo.stop();
+    },
+    listen(port, host = '127.0.0.1') {
+      return new Promise((resolve, reject) => {
+        const server = handler.listen(port, host, () => {
+          const address = server.address();
+          const actual = typeof address === 'object' && address ? address.port : port;
+          resolve({ server, url: `http://${host}:${actual}` });
+        });
+        server.once('error', reject);
+      });
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import type { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { GraphQLError } from 'graphql';
+import { resolvePrincipal, type PrincipalSources } from '../auth/resolvePrincipal';
+import { isGatewayError } from '../errors/gatewayError';
+import type { GatewayServices } from '../gateway/gatewayServices';
+import type { RequestContext } from '../gateway/requestContext';
+import { buildExplorerPage, isBrowserPageRequest } from './explorerPage';
+
+export interface GraphqlRouterOptions {
+  apollo: ApolloServer<RequestContext>;
+  services: GatewayServices;
+  principals: PrincipalSources;
+  /** Largest accepted request body. Default '1mb'. */
+  bodyLimit?: string;
+}
+
+/**
+ * `/graphql`: the explorer for browsers, GraphQL over HTTP for everyone else. CORS is open because
+ * callers authenticate with bearer tokens (no cookies), so frontends can use account sessions.
+ */
+export function createGraphqlRouter(options: GraphqlRouterOptions): Router {
+  const router = express.Router();
+  let explorer: string | undefined;
+
+  router.use('/graphql', (req, res, next) => {
+    res.setHeader('access-control-allow-origin', '*');
+    res.setHeader('access-control-allow-headers', 'authorization, content-type, x-account-id, apollo-require-preflight');
+    res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+    if (req.method === 'OPTIONS') {
+      res.status(204).end();
+      return;
+    }
+    if (req.method === 'GET' && isBrowserPageRequest(req.headers.accept) && req.query.query === undefined) {
+      explorer ??= buildExplorerPage();
+      res.type('html').send(explorer);
+      return;
+    }
+    next();
+  });
+
+  router.use(
+    '/graphql',
+    express.json({ limit: options.bodyLimit ?? '1mb' }),
+    expressMiddleware(options.apollo, {
+      context: async ({ req }): Promise<RequestContext> => {
+        const accountIdHeader = req.headers['x-account-id'];
+        const accountId = Array.isArray(accountIdHeader) ? accountIdHeader[0] : accountIdHeader;
+        try {
+          const principal = await resolvePrincipal(req.headers.authorization, accountId, options.principals);
+          return { principal, accountIdHeader: accountId, services: options.services, jobberExtensions: [] };
+        } catch (error) {
+          // Apollo answers a context failure with the GraphQLError's http status (401, 403, 503).
+          if (isGatewayError(error)) throw new GraphQLError(error.message, { extensions: error.extensions, originalError: error });
+          throw error;
+        }
+      },
+    }),
+  );
+
+  // Bodies that are not JSON never reach Apollo: answer like GraphQL over HTTP does, 400 with a code.
+  router.use('/graphql', (error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    const status = (error as { status?: number }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      const message = status === 413 ? 'The request body is too large.' : 'The request body is not valid JSON.';
+      res.status(status).json({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+      return;
+    }
+    next(error);
+  });
+  return router;
+}
