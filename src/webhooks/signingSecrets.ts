@@ -46,13 +46,13 @@ export function createSigningSecrets(options: SigningSecretsOptions): SigningSec
     },
     async getOrCreate(partnerId) {
       const key = keyOf(partnerId);
-      const existing = await store.get(key);
-      if (existing !== null) return secretBox.open(existing, key);
-      const secret = newSecret();
-      if (await store.set(key, secretBox.seal(secret, key), { onlyIfAbsent: true })) return secret;
-      const winner = await store.get(key);
-      if (winner === null) return this.getOrCreate(partnerId);
-      return secretBox.open(winner, key);
+      // Loops only if the winner's secret vanished between our failed set and our read (a rotate never deletes).
+      for (;;) {
+        const existing = await store.get(key);
+        if (existing !== null) return secretBox.open(existing, key);
+        const secret = newSecret();
+        if (await store.set(key, secretBox.seal(secret, key), { onlyIfAbsent: true })) return secret;
+      }
     },
   };
 }
