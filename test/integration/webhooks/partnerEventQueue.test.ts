@@ -1,0 +1,163 @@
+import { createHmac } from 'node:crypto';
+import pino from 'pino';
+import { type Deps, systemClock } from '../../../src/core/deps';
+import type { PartnerEvent } from '../../../src/core/partnerEvents';
+import { createRedisStore } from '../../../src/store/redisStore';
+import type { Store } from '../../../src/store/store';
+import { createPartnerEventQueue, type PartnerEventQueueOptions } from '../../../src/webhooks/partnerEventQueue';
+import type { PartnerEventPayload } from '../../../src/webhooks/partnerEventPayload';
+import { testRedisUrl, uniqueKeyPrefix } from '../../support/redisUrl';
+import { type PartnerServer, startPartnerServer, waitFor } from './support/startPartnerServer';
+
+const SECRET = 'whsec_partner-one';
+const ref = { partnerId: 'p1', accountId: 'acct-1' };
+const clientCreated: PartnerEvent = {
+  kind: 'jobber',
+  ref,
+  jobberAccountId: 'J1',
+  topic: 'CLIENT_CREATE',
+  itemId: 'I1',
+  occurredAt: '2021-08-12T16:31:36-06:00',
+};
+
+describe('partner event queue', () => {
+  let keyPrefix: string;
+  let partner: PartnerServer;
+  const stores: Store[] = [];
+  const queues: { stop(): Promise<void> }[] = [];
+
+  function newDeps(): Deps {
+    const store = createRedisStore({ url: testRedisUrl(), keyPrefix });
+    stores.push(store);
+    return { store, fetch, clock: systemClock, logger: pino({ level: 'silent' }) };
+  }
+
+  function newQueue(overrides: Partial<PartnerEventQueueOptions> = {}, deps = newDeps()) {
+    const queue = createPartnerEventQueue({
+      deps,
+      getWebhookTarget: async (partnerId) => (partnerId === 'p1' ? { url: partner.url, signingSecret: SECRET } : null),
+      baseDelayMs: 20,
+      pollIntervalMs: 10,
+      timeoutMs: 2000,
+      ...overrides,
+    });
+    queues.push(queue);
+    return queue;
+  }
+
+  function payloads(): PartnerEventPayload[] {
+    return partner.deliveries.map((d) => JSON.parse(d.body) as PartnerEventPayload);
+  }
+
+  beforeEach(async () => {
+    keyPrefix = uniqueKeyPrefix('pq');
+    partner = await startPartnerServer();
+  });
+
+  afterEach(async () => {
+    await Promise.all(queues.splice(0).map((q) => q.stop()));
+    await Promise.all(stores.splice(0).map((s) => s.close()));
+    await partner.close();
+  });
+
+  test('when an event is emitted, then the partner receives it signed with its secret', async () => {
+    const queue = newQueue();
+    await queue.emit(clientCreated);
+    queue.start();
+    await waitFor(() => partner.deliveries.length === 1, 'one delivery');
+
+    const [delivery] = partner.deliveries;
+    const expected = `sha256=${createHmac('sha256', SECRET).update(delivery!.body).digest('hex')}`;
+    expect(delivery!.headers['x-gateway-signature']).toBe(expected);
+    expect(delivery!.headers['content-type']).toBe('application/json');
+    const payload = JSON.parse(delivery!.body) as PartnerEventPayload;
+    expect(payload).toEqual({
+      id: expect.any(String),
+      type: 'jobber.webhook',
+      accountId: 'acct-1',
+      jobberAccountId: 'J1',
+      topic: 'CLIENT_CREATE',
+      itemId: 'I1',
+      occurredAt: '2021-08-12T16:31:36-06:00',
+      createdAt: expect.any(String),
+    });
+    expect(delivery!.headers['x-gateway-event-id']).toBe(payload.id);
+    await waitFor(async () => (await queue.countPending()) === 0, 'queue drained');
+  });
+
+  test('when the partner answers 500, then the same event is retried with backoff and then delivered', async () => {
+    partner.statuses = [500, 503];
+    const queue = newQueue();
+    await queue.emit({ kind: 'gateway', type: 'installation.disconnected', ref, reason: 'APP_DISCONNECT' });
+    queue.start();
+    await waitFor(() => partner.deliveries.length === 3, 'three attempts');
+    await waitFor(async () => (await queue.countPending()) === 0, 'queue drained');
+
+    const ids = new Set(payloads().map((p) => p.id));
+    expect(ids.size).toBe(1);
+    expect(payloads()[0]).toMatchObject({ type: 'installation.disconnected', reason: 'APP_DISCONNECT', topic: null });
+    expect(await queue.listDead('p1')).toEqual([]);
+  });
+
+  test('when the partner keeps failing, then the event is given up after maxAttempts and recorded as dead', async () => {
+    partner.statuses = Array.from({ length: 10 }, () => 500);
+    const queue = newQueue({ maxAttempts: 3, baseDelayMs: 5 });
+    await queue.emit(clientCreated);
+    queue.start();
+    await waitFor(async () => (await queue.listDead('p1')).length === 1, 'a dead event');
+
+    expect(partner.deliveries).toHaveLength(3);
+    expect(await queue.countPending()).toBe(0);
+    const [dead] = await queue.listDead('p1');
+    expect(dead).toMatchObject({ partnerId: 'p1', attempts: 3, lastError: 'HTTP 500', payload: { topic: 'CLIENT_CREATE' } });
+  });
+
+  test('when queue A stops after a failed attempt and queue B starts on the same Redis, then B completes the delivery', async () => {
+    partner.statuses = [500];
+    const queueA = newQueue({ baseDelayMs: 300 });
+    await queueA.emit(clientCreated);
+    queueA.start();
+    await waitFor(() => partner.deliveries.length === 1, 'the failed first attempt');
+    await queueA.stop();
+    expect(await queueA.countPending()).toBe(1);
+
+    const queueB = newQueue();
+    queueB.start();
+    await waitFor(() => partner.deliveries.length === 2, 'the retry from queue B');
+    await waitFor(async () => (await queueB.countPending()) === 0, 'queue drained');
+    expect(new Set(payloads().map((p) => p.id)).size).toBe(1);
+  });
+
+  test('when events are emitted while no process runs the queue, then a later process delivers all of them', async () => {
+    const queueA = newQueue();
+    for (let i = 0; i < 5; i++) await queueA.emit({ ...clientCreated, itemId: `I${i}` });
+    await queueA.stop();
+
+    const queueB = newQueue();
+    queueB.start();
+    await waitFor(() => partner.deliveries.length === 5, 'five deliveries');
+    expect(payloads().map((p) => p.itemId).sort()).toEqual(['I0', 'I1', 'I2', 'I3', 'I4']);
+  });
+
+  test('when two processes run the queue on the same Redis, then every event is delivered exactly once', async () => {
+    const queueA = newQueue();
+    const queueB = newQueue();
+    for (let i = 0; i < 30; i++) await queueA.emit({ ...clientCreated, itemId: `I${i}` });
+    queueA.start();
+    queueB.start();
+    await waitFor(async () => (await queueA.countPending()) === 0, 'queue drained');
+
+    expect(partner.deliveries).toHaveLength(30);
+    expect(new Set(payloads().map((p) => p.id)).size).toBe(30);
+  });
+
+  test('when a partner has no webhook target, then its event is dropped without a delivery', async () => {
+    const queue = newQueue();
+    await queue.emit({ ...clientCreated, ref: { partnerId: 'p2', accountId: 'a' } });
+    await queue.emit(clientCreated);
+    expect(await queue.runOnce()).toBe(1);
+
+    expect(await queue.countPending()).toBe(0);
+    expect(payloads().map((p) => p.accountId)).toEqual(['acct-1']);
+  });
+});
