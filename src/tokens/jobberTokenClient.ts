@@ -50,7 +50,9 @@ export function createJobberTokenClient(options: JobberTokenClientOptions): Jobb
         signal: AbortSignal.timeout(options.timeoutMs),
       });
     } catch (error) {
-      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+      // Duck-typed: the DOMException of AbortSignal.timeout is not always an `Error` of this realm.
+      const name = (error as { name?: unknown } | null)?.name;
+      const timedOut = name === 'TimeoutError' || name === 'AbortError';
       return {
         ok: false,
         kind: 'transient',
