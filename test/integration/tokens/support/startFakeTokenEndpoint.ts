@@ -59,7 +59,7 @@ export async function startFakeTokenEndpoint(initial: Partial<FakeBehaviour> = {
     if (behaviour.failNext > 0) {
       behaviour.failNext -= 1;
       counters.failures += 1;
-      const retry = behaviour.retryAfterSeconds === undefined ? {} : { 'retry-after': String(behaviour.retryAfterSeconds) };
+      const retry: Record<string, string> = behaviour.retryAfterSeconds === undefined ? {} : { 'retry-after': String(behaviour.retryAfterSeconds) };
       return send(behaviour.failStatus, { error: 'server_error' }, retry);
     }
     if (form.grant_type === 'authorization_code') {
