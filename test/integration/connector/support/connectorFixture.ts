@@ -33,8 +33,8 @@ export interface ConnectorFixture {
   issuedTokens: string[];
   /** Every body the gateway answered with (pages, service results) for the secret scan. */
   answers: string[];
-  /** A second service on the same store and keys, with its own clock (expired-state tests). */
-  buildService(options: { clock: Clock }): ConnectorService;
+  /** A second service with its own clock and, optionally, its own store (expired states, store outages). */
+  buildService(options: { clock?: Clock; store?: Store }): ConnectorService;
   /** GETs a URL on the gateway without following redirects; records the body. */
   get(url: string): Promise<{ status: number; location: string | null; body: string }>;
   /** Records a service result for the secret scan and returns it. */
@@ -85,9 +85,9 @@ export async function startConnectorFixture(): Promise<ConnectorFixture> {
     getCredentials: (ref) => (service as ConnectorService).getCredentials(ref),
     onReauthorizationRequired: (ref, reason) => (service as ConnectorService).markReauthorizationRequired(ref, reason),
   });
-  const buildService = (options: { clock: Clock }) =>
+  const buildService = (options: { clock?: Clock; store?: Store }) =>
     createConnectorService({
-      deps: { ...deps, clock: options.clock },
+      deps: { ...deps, clock: options.clock ?? clock, store: options.store ?? store },
       secretBox,
       tokenClient,
       tokenStore,
