@@ -117,4 +117,63 @@ describe('rate limiter against the sandbox', () => {
     expect(sandbox.control.counters().graphqlCalls - before).toBe(6 - refused.length);
     expect(sandbox.control.counters().throttled).toBe(0);
   }, 30_000);
+
+  describe('when Jobber throttles anyway (a process whose estimate is not shared)', () => {
+    let otherStore: Store;
+    beforeEach(() => {
+      otherStore = createRedisStore({ url: testRedisUrl(), keyPrefix: uniqueKeyPrefix('rl-other') });
+    });
+    afterEach(async () => {
+      await otherStore.close();
+    });
+
+    async function drainBucketOfA(): Promise<void> {
+      const forwarder = newForwarder(10_000, deps());
+      const results = await Promise.all(Array.from({ length: 4 }, () => timed(forwarder, refA, EXPENSIVE)));
+      expect(results.every((r) => r.ok)).toBe(true);
+    }
+
+    function unaware(): JobberForwarder {
+      return newForwarder(10_000, { store: otherStore, fetch, clock: systemClock, logger: pino({ level: 'silent' }) });
+    }
+
+    test('when a query is answered THROTTLED, then it is retried once after the deficit wait and succeeds', async () => {
+      await drainBucketOfA();
+      const result = await timed(unaware(), refA, EXPENSIVE);
+
+      expect(result.ok).toBe(true);
+      expect(sandbox.control.counters().throttled).toBe(1);
+      // The deficit was about 250 points at 100/s.
+      expect(result.ms).toBeGreaterThan(1500);
+    }, 30_000);
+
+    test('when a mutation is answered THROTTLED, then it is never resent and the client gets UPSTREAM_THROTTLED', async () => {
+      await drainBucketOfA();
+      const before = sandbox.control.counters().graphqlCalls;
+      // Requested cost 150 (a connection in the payload), far above what the drained bucket holds.
+      const mutation = 'mutation { clientCreate(input: { firstName: "Ann" }) { client { jobs(first: 50) { nodes { id title jobNumber } } } } }';
+      let error: unknown;
+      try {
+        await unaware().forward(refA, { query: mutation, isMutation: true });
+      } catch (caught) {
+        error = caught;
+      }
+
+      expect(isGatewayError(error) && error.code).toBe('UPSTREAM_THROTTLED');
+      expect(isGatewayError(error) && typeof error.extensions.retryAfterMs).toBe('number');
+      expect(sandbox.control.counters().graphqlCalls - before).toBe(1);
+      expect(sandbox.control.counters().throttled).toBe(1);
+    }, 30_000);
+
+    test('when Jobber answers 429 with Retry-After, then a query is retried once after it', async () => {
+      sandbox.control.setRequestLimit({ max: 1, windowMs: 1500 });
+      const forwarder = unaware();
+      expect((await timed(forwarder, refB, CHEAP)).ok).toBe(true);
+      const second = await timed(forwarder, refB, CHEAP);
+
+      expect(second.ok).toBe(true);
+      expect(sandbox.control.counters().rateLimited).toBe(1);
+      expect(second.ms).toBeGreaterThan(900);
+    }, 30_000);
+  });
 });
