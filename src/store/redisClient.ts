@@ -50,6 +50,9 @@ export function createRedisClient(options: RedisClientOptions): RedisClient {
     connectTimeout: options.connectTimeoutMs ?? commandTimeout,
     autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 1,
+    // How long disconnect() waits for a socket to close before destroying it. ioredis's 2 s timer
+    // outlives an already-dead socket and keeps the process alive after close().
+    disconnectTimeout: 200,
   };
   // Cluster node connections keep ioredis's offline queue (they connect lazily, on first use); the
   // cluster-level queue is off, and the store's own deadline bounds every call either way.

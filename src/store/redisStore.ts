@@ -20,6 +20,12 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   const isCluster = Boolean(options.clusterNodes?.length);
   let closed = false;
   let whenReady: Promise<void> | undefined;
+  // Once connected, a lost connection means an outage: calls fail at once (503 fast, no pile-up of
+  // waiting requests) while ioredis reconnects. Before the first connection, calls wait for it.
+  let everReady = false;
+  let lastConnectionError: unknown;
+  client.on('ready', () => (everReady = true));
+  client.on('error', (error: unknown) => (lastConnectionError = error));
 
   function ready(): Promise<void> {
     whenReady ??= new Promise<void>((resolve) =>
@@ -38,12 +44,24 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new GatewayError('STORE_UNAVAILABLE', `Redis did not answer ${operation} within ${timeoutMs} ms`)),
+        () =>
+          reject(
+            new GatewayError('STORE_UNAVAILABLE', `Redis did not answer ${operation} within ${timeoutMs} ms`, {
+              cause: lastConnectionError ?? new Error(`no reply within ${timeoutMs} ms`),
+            }),
+          ),
         Math.max(0, deadline - Date.now()),
       );
     });
     try {
-      if (client.status !== 'ready') await Promise.race([ready(), timedOut]);
+      if (client.status !== 'ready') {
+        if (everReady) {
+          throw new GatewayError('STORE_UNAVAILABLE', `Redis is unreachable (${operation}); reconnecting`, {
+            cause: lastConnectionError ?? new Error(`connection is ${client.status}`),
+          });
+        }
+        await Promise.race([ready(), timedOut]);
+      }
       const pending = send(client);
       pending.catch(() => undefined); // it may settle after the deadline
       return await Promise.race([pending, timedOut]);

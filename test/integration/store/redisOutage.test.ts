@@ -1,0 +1,105 @@
+import { isGatewayError } from '../../../src/errors/gatewayError';
+import { createRedisStore } from '../../../src/store/redisStore';
+import type { Store } from '../../../src/store/store';
+import { freePort, startRedisServer, type RedisServerProcess } from './redisServerProcess';
+
+/** Runs every kind of call at once; returns each one's error code and how long it took. */
+async function callEverything(store: Store): Promise<{ codes: string[]; allHaveCause: boolean; slowestMs: number }> {
+  const calls: (() => Promise<unknown>)[] = [
+    () => store.ping(),
+    () => store.get('k'),
+    () => store.mget(['k', 'l']),
+    () => store.set('k', 'v', { ttlMs: 1000 }),
+    () => store.compareAndSet('k', null, 'v'),
+    () => store.incr('n', { ttlMs: 1000 }),
+    () => store.zAdd('z', 1, 'm'),
+    () => store.zRangeByScore('z', 0, 10),
+  ];
+  const outcomes = await Promise.all(
+    calls.map(async (call) => {
+      const started = Date.now();
+      const error = await call().then(
+        () => undefined,
+        (reason: unknown) => reason,
+      );
+      const cause = isGatewayError(error) ? (error as Error & { cause?: unknown }).cause : undefined;
+      return { code: isGatewayError(error) ? error.code : String(error), hasCause: cause !== undefined, ms: Date.now() - started };
+    }),
+  );
+  return { codes: outcomes.map((o) => o.code), allHaveCause: outcomes.every((o) => o.hasCause), slowestMs: Math.max(...outcomes.map((o) => o.ms)) };
+}
+
+async function waitUntilServing(store: Store, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      await store.ping();
+      return Date.now() - started;
+    } catch {
+      if (Date.now() - started > timeoutMs) throw new Error(`store did not recover within ${timeoutMs} ms`);
+    }
+  }
+}
+
+describe('redis store when Redis goes away', () => {
+  let server: RedisServerProcess | undefined;
+  let store: Store | undefined;
+  afterEach(async () => {
+    await store?.close();
+    await server?.kill();
+  });
+
+  test('when Redis dies, then calls reject with STORE_UNAVAILABLE within the deadline, and recover when it returns', async () => {
+    server = await startRedisServer();
+    store = createRedisStore({ url: server.url, keyPrefix: 'outage:' });
+    await store.set('before', 'v');
+
+    await server.kill();
+    const down = await callEverything(store);
+    expect(down.codes).toEqual(Array(8).fill('STORE_UNAVAILABLE'));
+    expect(down.allHaveCause).toBe(true);
+    expect(down.slowestMs).toBeLessThan(2500);
+    // Still down a while later (ioredis is now reconnecting): still bounded.
+    const later = await callEverything(store);
+    expect(later.codes).toEqual(Array(8).fill('STORE_UNAVAILABLE'));
+    expect(later.slowestMs).toBeLessThan(2500);
+
+    server = await startRedisServer({ port: server.port });
+    const recoveryMs = await waitUntilServing(store, 10_000);
+    expect(recoveryMs).toBeLessThan(10_000);
+    expect(await store.set('after', 'v')).toBe(true);
+    expect(await store.get('after')).toBe('v');
+    expect(await store.incr('n')).toBe(1);
+  }, 40_000);
+
+  test('when Redis hangs without closing connections, then calls reject within the deadline, and recover when it answers again', async () => {
+    server = await startRedisServer();
+    store = createRedisStore({ url: server.url, keyPrefix: 'frozen:' });
+    await store.set('before', 'v');
+    server.freeze();
+    try {
+      const hung = await callEverything(store);
+      expect(hung.codes).toEqual(Array(8).fill('STORE_UNAVAILABLE'));
+      expect(hung.allHaveCause).toBe(true);
+      expect(hung.slowestMs).toBeLessThan(2500);
+    } finally {
+      server.thaw();
+    }
+    await waitUntilServing(store, 10_000);
+    expect(await store.get('before')).toBe('v');
+  }, 40_000);
+
+  test('when no Redis answers from the start, then calls reject within the deadline and the store still closes', async () => {
+    const port = await freePort();
+    store = createRedisStore({ url: `redis://127.0.0.1:${port}`, commandTimeoutMs: 500 });
+    const started = Date.now();
+    const error = await store.get('k').then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(isGatewayError(error) && error.code).toBe('STORE_UNAVAILABLE');
+    expect(Date.now() - started).toBeLessThan(1500);
+    await store.close();
+    store = undefined;
+  });
+});
