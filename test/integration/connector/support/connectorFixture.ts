@@ -22,6 +22,8 @@ export interface ConnectorFixture {
   callbackUrl: string;
   sandbox: Sandbox;
   store: Store;
+  /** The Redis key prefix of `store` (for raw inspection of what is at rest). */
+  keyPrefix: string;
   secretBox: SecretBox;
   tokenStore: TokenStore;
   refresher: TokenRefresher;
@@ -49,7 +51,8 @@ export interface ConnectorFixture {
  */
 export async function startConnectorFixture(): Promise<ConnectorFixture> {
   const sandbox = await createSandbox();
-  const store = createRedisStore({ url: testRedisUrl(), keyPrefix: uniqueKeyPrefix('connector') });
+  const keyPrefix = uniqueKeyPrefix('connector');
+  const store = createRedisStore({ url: testRedisUrl(), keyPrefix });
   const logs: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
   const issuedTokens: string[] = [];
@@ -108,6 +111,7 @@ export async function startConnectorFixture(): Promise<ConnectorFixture> {
     callbackUrl: `${url}/connector/callback`,
     sandbox,
     store,
+    keyPrefix,
     secretBox,
     tokenStore,
     refresher,
