@@ -1,0 +1,44 @@
+import { Cluster } from 'ioredis';
+import { createRedisStore } from '../../../src/store/redisStore';
+import { uniqueKeyPrefix } from '../../support/redisUrl';
+import { startRedisCluster, type RedisClusterProcess } from './redisClusterProcess';
+import { hasRedisTools } from './redisServerProcess';
+import { describeStoreContract } from './storeContract';
+
+if (!hasRedisTools()) {
+  test.skip('Redis Cluster tests need redis-server and redis-cli on the PATH (apt-get install redis-server)', () => undefined);
+} else {
+  describe('redis cluster', () => {
+    let cluster: RedisClusterProcess | undefined;
+    const keyPrefix = uniqueKeyPrefix('cluster');
+    const nodes = (): string[] => {
+      if (!cluster) throw new Error('the cluster did not start');
+      return cluster.nodes;
+    };
+
+    beforeAll(async () => {
+      cluster = await startRedisCluster();
+    }, 60_000);
+    afterAll(async () => {
+      await cluster?.stop();
+    });
+
+    // The cluster is thrown away afterwards, so the suite needs no key cleanup.
+    describeStoreContract('redis cluster', async () => createRedisStore({ clusterNodes: nodes(), keyPrefix }), async () => undefined);
+
+    test('when keys are written through the store, then they land on every master', async () => {
+      const store = createRedisStore({ clusterNodes: nodes(), keyPrefix });
+      const admin = new Cluster(nodes().map((node) => ({ host: '127.0.0.1', port: Number(node.split(':')[1]) })));
+      try {
+        await admin.ping(); // waits for the slot map, so nodes('master') is complete
+        await Promise.all(Array.from({ length: 64 }, (_, i) => store.set(`spread-${i}`, 'v')));
+        const perMaster = await Promise.all(admin.nodes('master').map((node) => node.dbsize()));
+        expect(perMaster).toHaveLength(3);
+        for (const count of perMaster) expect(count).toBeGreaterThan(0);
+      } finally {
+        await store.close();
+        admin.disconnect();
+      }
+    });
+  });
+}
