@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { execute, type GraphQLError } from 'graphql';
+import { execute, getOperationAST, type GraphQLError } from 'graphql';
 import { estimateQueryCost } from '../jobber/estimateQueryCost';
 import { JobberMessage, LATEST_JOBBER_API_VERSION, THROTTLED_CODE } from '../jobber/jobberMessages';
 import { verifyAccessToken } from './accessToken';
@@ -66,6 +66,10 @@ export async function handleGraphql(deps: GraphqlRouteDeps, req: IncomingMessage
   if (typeof request === 'string') return sendJson(res, 400, errorBody(request));
   const cached = deps.documents.get(request.query);
   if (!cached.ok) return sendJson(res, 200, { errors: cached.errors.map(formatError) });
+  // Jobber's HTTP endpoint runs queries and mutations only; the SDL keeps its Subscription type.
+  if (getOperationAST(cached.document, request.operationName)?.operation === 'subscription') {
+    return sendJson(res, 200, errorBody('Subscriptions are not supported over HTTP'));
+  }
 
   const requestedQueryCost = estimateQueryCost(deps.schema.schema, cached.document, request);
   const bucketKey = pairKey(grant.clientId, grant.accountId);
@@ -77,7 +81,11 @@ export async function handleGraphql(deps: GraphqlRouteDeps, req: IncomingMessage
     cost: {
       requestedQueryCost,
       actualQueryCost: decision.allowed ? requestedQueryCost : 0,
-      throttleStatus: { ...bucketSettings, currentlyAvailable: decision.currentlyAvailable },
+      throttleStatus: {
+        maximumAvailable: bucketSettings.maximumAvailable,
+        currentlyAvailable: decision.currentlyAvailable,
+        restoreRate: bucketSettings.restoreRate,
+      },
     },
   };
   if (!VERSION_PATTERN.test(version) || version < LATEST_JOBBER_API_VERSION) {

@@ -149,7 +149,9 @@ export function addAccount(state: SandboxState, input: { name: string; id?: stri
   const id = input.id ?? encodeId('Account', state.nextAccountNumber++);
   const account = { id, name: input.name };
   state.accounts.set(id, account);
-  state.accountData.delete(id);
+  // Re-creating a known account renames it and keeps its data (and what mutations did to it).
+  const data = state.accountData.get(id);
+  if (data) data.account.name = input.name;
   return account;
 }
 

@@ -74,6 +74,13 @@ describe('sandbox GraphQL', () => {
     expect(body.errors[0].message).toMatch(/noSuchField/);
   });
 
+  test('when the operation is a subscription, then it answers an error and runs nothing', async () => {
+    const { status, body } = await gql(sandbox.url, 'subscription { activityFeed { __typename } }', { token });
+    expect(status).toBe(200);
+    expect(body.data).toBeUndefined();
+    expect(body.errors[0].message).toMatch(/Subscriptions/);
+  });
+
   test('when the access token has expired, then it answers 401 "Invalid Token Error"', async () => {
     const expiring = freshInstall('Expiring').access_token;
     nowMs += 3601_000;
