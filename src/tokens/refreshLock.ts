@@ -68,3 +68,30 @@ export async function tryAcquireRefreshLock(ref: InstallationRef, options: Refre
 export async function isRefreshLockHeld(ref: InstallationRef, store: Store): Promise<boolean> {
   return (await store.get(buildRefreshLockKey(ref))) !== null;
 }
+
+/** A claim on one refresh token: at most one holder may send it to Jobber while the claim lives. */
+export interface RefreshTokenClaim {
+  /** Gives the token back so it may be sent again (after a transient failure: Jobber did not take it). */
+  release(): Promise<void>;
+}
+
+/**
+ * Claims the right to send one particular refresh token (SET NX on a key named by the token's hash).
+ * A second line of defence behind the refresh lock: the lock can be lost (a process stalled past its TTL
+ * and renewal), but a claim's TTL outlasts the token call's timeout, so nobody sends the same token while
+ * the first call may still be in flight. Its TTL is not renewed: the call cannot outlive its timeout.
+ */
+export async function tryClaimRefreshToken(
+  ref: InstallationRef,
+  refreshTokenFingerprint: string,
+  options: { store: Store; ttlMs: number },
+): Promise<RefreshTokenClaim | null> {
+  const key = buildInstallationKey(ref, `refresh-claim:${refreshTokenFingerprint}`);
+  const owner = randomUUID();
+  if (!(await options.store.set(key, owner, { onlyIfAbsent: true, ttlMs: options.ttlMs }))) return null;
+  return {
+    async release() {
+      await options.store.compareAndDelete(key, owner).catch(() => undefined);
+    },
+  };
+}

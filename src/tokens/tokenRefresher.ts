@@ -3,7 +3,7 @@ import type { Deps } from '../core/deps';
 import { encodeInstallationRef, type InstallationRef } from '../core/installationRef';
 import type { AccessTokenProvider, AccessTokenResult } from './accessTokenProvider';
 import type { JobberTokenClient } from './jobberTokenClient';
-import { isRefreshLockHeld, tryAcquireRefreshLock, type HeldRefreshLock } from './refreshLock';
+import { isRefreshLockHeld, tryAcquireRefreshLock, tryClaimRefreshToken, type HeldRefreshLock } from './refreshLock';
 import { shouldRefresh } from './shouldRefresh';
 import type { TokenPair, TokenRecord, TokenStore } from './tokenStore';
 
@@ -24,6 +24,8 @@ export interface TokenRefresherOptions {
   /** Backoff after a transient token failure, doubling per failure from base to max (ms); default 1000 and 30000. */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** A transient failure whose backoff is at most this (ms) is retried once inside the same flight; default 2000. */
+  inlineRetryMaxMs?: number;
   /** The installation's OAuth client credentials; null = none configured (the installation cannot refresh). */
   getCredentials(ref: InstallationRef): Promise<{ clientId: string; clientSecret: string } | null>;
   /** Marks the installation REAUTHORIZATION_REQUIRED and tells the partner; awaited, errors are logged. */
@@ -72,6 +74,9 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
   const lockPollMs = options.lockPollMs ?? 50;
   const backoffBaseMs = options.backoffBaseMs ?? 1_000;
   const backoffMaxMs = options.backoffMaxMs ?? 30_000;
+  const inlineRetryMaxMs = options.inlineRetryMaxMs ?? 2_000;
+  // Outlasts any call that could still be in flight with the claimed token (the call's own timeout).
+  const claimTtlMs = tokenTimeoutMs + 5_000;
 
   const cache = new Map<string, CachedToken>();
   const inflight = new Map<string, Promise<Outcome>>();
@@ -111,37 +116,62 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
 
   async function flight(ref: InstallationRef, intent: FlightIntent): Promise<Outcome> {
     const id = encodeInstallationRef(ref);
-    let record = await tokenStore.read(ref);
+    const record = await tokenStore.read(ref);
     if (!record) return { kind: 'not_installed' };
     if (!needsRefresh(record, intent, clock.now())) return useRecord(id, record);
     const pause = backoff.get(id);
     if (pause && clock.now() < pause.until) return transient(pause.message, pause.until - clock.now(), record, intent);
 
     const deadline = clock.now() + lockWaitMs;
+    let outcome = await refreshUnderLock(ref, id, record, intent, deadline);
+    // One quick retry inside the flight when the token cannot be served otherwise and the wait is short
+    // (a lone 500 just before expiry must not fail requests); longer waits are the callers' backoff.
+    if (outcome.kind === 'transient' && (outcome.retryAfterMs ?? Infinity) <= inlineRetryMaxMs && clock.now() + (outcome.retryAfterMs ?? 0) < deadline) {
+      await sleep(outcome.retryAfterMs ?? 0);
+      const again = await tokenStore.read(ref);
+      if (!again) return { kind: 'not_installed' };
+      if (!needsRefresh(again, intent, clock.now())) return useRecord(id, again);
+      outcome = await refreshUnderLock(ref, id, again, intent, deadline);
+    }
+    return outcome;
+  }
+
+  async function refreshUnderLock(ref: InstallationRef, id: string, seen: TokenRecord, intent: FlightIntent, deadline: number): Promise<Outcome> {
+    let record = seen;
     for (;;) {
       const lock = await tryAcquireRefreshLock(ref, { store, logger, ttlMs: lockTtlMs });
       if (lock) {
+        let outcome: Outcome | 'busy';
         try {
-          return await refreshHolding(ref, id, record, intent, lock);
+          outcome = await refreshHolding(ref, id, record, intent, lock);
         } finally {
           await lock.release();
         }
-      }
-      // Another process is refreshing: wait until the record changes or the lock frees, then decide again.
-      const seen: TokenRecord = record;
-      let next: TokenRecord | null = seen;
-      while (next && next.raw === seen.raw && (await isRefreshLockHeld(ref, store))) {
-        if (clock.now() > deadline) return transient('a token refresh in another process is taking too long', lockPollMs, seen, intent);
+        if (outcome !== 'busy') return outcome;
+        // Our lock was granted while a stalled holder's call with this very token may still be in flight.
+        if (clock.now() > deadline) return transient('a token refresh in another process is taking too long', lockPollMs, record, intent);
         await sleep(lockPollMs);
-        next = await tokenStore.read(ref);
+        const latest = await tokenStore.read(ref);
+        if (!latest) return { kind: 'not_installed' };
+        record = latest;
+        if (!needsRefresh(record, intent, clock.now())) return useRecord(id, record);
+      } else {
+        // Another process is refreshing: wait until the record changes or the lock frees, then decide again.
+        const before: TokenRecord = record;
+        let next: TokenRecord | null = before;
+        while (next && next.raw === before.raw && (await isRefreshLockHeld(ref, store))) {
+          if (clock.now() > deadline) return transient('a token refresh in another process is taking too long', lockPollMs, before, intent);
+          await sleep(lockPollMs);
+          next = await tokenStore.read(ref);
+        }
+        if (!next) return { kind: 'not_installed' };
+        record = next;
+        if (!needsRefresh(record, intent, clock.now())) return useRecord(id, record);
       }
-      if (!next) return { kind: 'not_installed' };
-      record = next;
-      if (!needsRefresh(record, intent, clock.now())) return useRecord(id, record);
     }
   }
 
-  async function refreshHolding(ref: InstallationRef, id: string, seen: TokenRecord, intent: FlightIntent, lock: HeldRefreshLock): Promise<Outcome> {
+  async function refreshHolding(ref: InstallationRef, id: string, seen: TokenRecord, intent: FlightIntent, lock: HeldRefreshLock): Promise<Outcome | 'busy'> {
     const current = await tokenStore.read(ref);
     if (!current) return { kind: 'not_installed' };
     // Re-read under the lock: another process may have refreshed between our read and our lock.
@@ -157,8 +187,15 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
     const credentials = await options.getCredentials(ref);
     if (!credentials) return requireReauthorization(ref, id, current, 'credentials_missing');
 
+    const claim = await tryClaimRefreshToken(ref, fingerprint(current.refreshToken), { store, ttlMs: claimTtlMs });
+    if (!claim) {
+      logger.warn(logRef(ref), 'refresh token is claimed by another process (its lock expired mid-call); waiting for its result');
+      return 'busy';
+    }
     markSpent(current.refreshToken);
     const result = await tokenClient.refresh({ ...credentials, refreshToken: current.refreshToken });
+    // Only a transient failure gives the token back; an accepted or refused one stays claimed until the TTL.
+    if (!result.ok && result.kind === 'transient') await claim.release();
     if (result.ok) {
       backoff.delete(id);
       if (result.tokens.refreshToken === undefined) spent.delete(fingerprint(current.refreshToken)); // rotation off: still valid

@@ -140,7 +140,7 @@ describe('createTokenRefresher', () => {
   });
 
   test('when the endpoint fails with 500 on an expired token, then the result is transient, the old refresh token stays, and a retry after backoff succeeds', async () => {
-    const fixture = buildRefresherFixture(store, endpoint.baseUrl, { backoffBaseMs: 300 });
+    const fixture = buildRefresherFixture(store, endpoint.baseUrl, { backoffBaseMs: 300, inlineRetryMaxMs: 0 });
     const pair = await install(fixture, -1000);
     endpoint.set({ failNext: 1, failStatus: 500 });
     expect(await fixture.refresher.getAccessToken(ref)).toMatchObject({ ok: false, reason: 'transient', retryAfterMs: 300 });
@@ -151,6 +151,30 @@ describe('createTokenRefresher', () => {
     await new Promise((r) => setTimeout(r, 350));
     expect(await fixture.refresher.getAccessToken(ref)).toMatchObject({ ok: true });
     expect(endpoint.counters).toMatchObject({ refreshes: 1, reuses: 0, failures: 1 });
+  });
+
+  test('when a lone 500 hits an expired token, then the flight retries once after the short backoff and the caller never sees it', async () => {
+    const fixture = buildRefresherFixture(store, endpoint.baseUrl, { backoffBaseMs: 50 });
+    await install(fixture, -1000);
+    endpoint.set({ failNext: 1, failStatus: 500 });
+    expect(await fixture.refresher.getAccessToken(ref)).toMatchObject({ ok: true });
+    expect(endpoint.counters).toMatchObject({ refreshes: 1, failures: 1, reuses: 0 });
+  });
+
+  test('when a holder loses its lock mid-call, then the next holder does not resend the claimed refresh token but waits for the result', async () => {
+    const a = buildRefresherFixture(store, endpoint.baseUrl, { lockPollMs: 10 });
+    const b = buildRefresherFixture(store, endpoint.baseUrl, { lockPollMs: 10 });
+    await install(a, -1000);
+    endpoint.set({ latencyMs: 600 });
+    const first = a.refresher.getAccessToken(ref);
+    while ((await store.get(buildRefreshLockKey(ref))) === null) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 100));
+    await store.del(buildRefreshLockKey(ref)); // as if A stalled past its TTL and renewal
+    const results = await Promise.all([first, b.refresher.getAccessToken(ref)]);
+    expect(results.map((r) => r.ok)).toEqual([true, true]);
+    expect(results[0]?.ok && results[1]?.ok && results[0].accessToken === results[1].accessToken).toBe(true);
+    expect(endpoint.requests).toHaveLength(1);
+    expect(endpoint.counters.reuses).toBe(0);
   });
 
   test('when the endpoint fails but the old access token has not expired, then the old token is served', async () => {
