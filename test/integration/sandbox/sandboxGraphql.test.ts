@@ -146,6 +146,18 @@ describe('sandbox GraphQL', () => {
     }
   });
 
+  test('when the schema is introspected, then it is the whole snapshot (Query 111 fields, Mutation 191, Subscription kept)', async () => {
+    const { body } = await gql(
+      sandbox.url,
+      '{ __schema { types { name } } q: __type(name: "Query") { fields(includeDeprecated: true) { name } } m: __type(name: "Mutation") { fields(includeDeprecated: true) { name } } s: __type(name: "Subscription") { name } }',
+      { token },
+    );
+    expect(body.data.q.fields).toHaveLength(111);
+    expect(body.data.m.fields).toHaveLength(191);
+    expect(body.data.s).toEqual({ name: 'Subscription' });
+    console.log(`sandbox schema built in ${sandbox.schemaLoadMs} ms`);
+  });
+
   test('when a field has no real resolver, then it is mocked from its type', async () => {
     const { body } = await gql(sandbox.url, '{ user { id fullName timezone isCurrentUser } account { companyDetails { __typename } } }', { token });
     expect(body.errors).toBeUndefined();

@@ -119,6 +119,16 @@ describe('sandbox OAuth', () => {
     expect(sandbox.control.liveRefreshToken({ clientId: APP.clientId, accountId: payload.sub })).toBe(first.body.refresh_token);
   });
 
+  test('when two refreshes race with the same refresh token, then exactly one wins and the other is a counted reuse', async () => {
+    const tokens = await install();
+    const [a, b] = await Promise.all([
+      postToken(sandbox.url, refreshForm(tokens.refresh_token!)),
+      postToken(sandbox.url, refreshForm(tokens.refresh_token!)),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 401]);
+    expect(sandbox.control.counters()).toMatchObject({ refreshes: 1, refreshReuses: 1 });
+  });
+
   test('when rotation is off, then the same refresh token keeps working and the answer carries a warning', async () => {
     sandbox.control.setRotation(false);
     const tokens = await install();
