@@ -8,7 +8,7 @@ import type { TokenStore } from '../tokens/tokenStore';
 import { callJobberGraphql, type JobberGraphqlOptions } from './callJobberGraphql';
 import { classifyCallbackQuery } from './classifyCallbackQuery';
 import { buildInstalledRedirectUrl } from './connectorUrls';
-import { buildInstallationRecordKey, type InstallationCredentials, type InstallationStore } from './installationStore';
+import { buildInstallationRecordKey, type InstallationCredentials, type InstallationRecord, type InstallationStore } from './installationStore';
 import type { OAuthStateStore } from './oauthStateStore';
 
 /** Every way Jobber's redirect can end. The router turns each into a page or a redirect; no HTTP here. */
@@ -59,8 +59,8 @@ export function createCallbackHandler(options: CallbackHandlerOptions): (query: 
     }
     const ref: InstallationRef = { partnerId: bound.partnerId, accountId: bound.accountId };
     const log = logger.child({ partnerId: ref.partnerId, accountId: ref.accountId });
-    const isVoided = (uninstalledAt: number | null | undefined) => typeof uninstalledAt === 'number' && uninstalledAt >= bound.createdAt;
-    if (isVoided((await installations.get(ref))?.uninstalledAt)) {
+    const isVoided = (record: InstallationRecord | null) => (record?.generation ?? 0) !== bound.generation;
+    if (isVoided(await installations.get(ref))) {
       log.warn('connector callback for an install started before the account was uninstalled; nothing exchanged');
       return { kind: 'invalid_state' };
     }
@@ -98,7 +98,7 @@ export function createCallbackHandler(options: CallbackHandlerOptions): (query: 
 
     await tokenStore.replace(ref, { accessToken, refreshToken, accessTokenExpiresAt });
     const { previous, changed } = await installations.update(ref, (current, now) =>
-      isVoided(current?.uninstalledAt)
+      isVoided(current)
         ? null
         : {
             f: 1,
@@ -109,7 +109,7 @@ export function createCallbackHandler(options: CallbackHandlerOptions): (query: 
             installedAt: now,
             lastError: null,
             credentials,
-            uninstalledAt: current?.uninstalledAt ?? null,
+            generation: current?.generation ?? 0,
             createdAt: current?.createdAt ?? now,
             updatedAt: now,
           },

@@ -1,22 +1,16 @@
 import express from 'express';
-import type { Logger } from 'pino';
 import { ErrorCode, isGatewayError } from '../errors/gatewayError';
 import { buildCallbackResponse, RESTART_ADVICE } from './buildCallbackResponse';
 import type { CallbackOutcome } from './callbackHandler';
 import { renderCallbackPage } from './renderCallbackPage';
 
-/** What the router needs of the connector service. */
+/** What the router needs of the connector service (which logs its own failures). */
 export interface CallbackRouterService {
   handleCallback(query: Record<string, unknown>): Promise<CallbackOutcome>;
 }
 
-export interface CallbackRouterOptions {
-  /** For failures the service did not expect (store down, bugs). Default: silent. */
-  logger?: Logger;
-}
-
 /** `GET /connector/callback`: Jobber's OAuth redirect, turned into a page or a redirect to the partner's app. */
-export function createCallbackRouter(service: CallbackRouterService, options: CallbackRouterOptions = {}): express.Router {
+export function createCallbackRouter(service: CallbackRouterService): express.Router {
   const router = express.Router();
   router.get('/connector/callback', async (req, res) => {
     // The URL holds a one-time code: keep it out of caches and out of the Referer of anything loaded next.
@@ -27,7 +21,6 @@ export function createCallbackRouter(service: CallbackRouterService, options: Ca
       response = buildCallbackResponse(await service.handleCallback(req.query as Record<string, unknown>));
     } catch (error) {
       const storeDown = isGatewayError(error) && error.code === ErrorCode.STORE_UNAVAILABLE;
-      options.logger?.error({ err: error }, 'connector callback failed');
       response = {
         status: storeDown ? 503 : 500,
         page: {

@@ -140,9 +140,8 @@ export function createConnectorService(options: ConnectorServiceOptions) {
     }
 
     const ref: InstallationRef = { partnerId, accountId: input.accountId };
-    const { state, expiresAt } = await states.issue({ ...ref, ...credentials, returnUrl });
     // An installed account stays INSTALLED (old tokens keep working) until the new consent completes.
-    await installations.update(ref, (current, now) =>
+    const { record } = await installations.update(ref, (current, now) =>
       current?.status === 'INSTALLED'
         ? null
         : {
@@ -154,11 +153,13 @@ export function createConnectorService(options: ConnectorServiceOptions) {
             installedAt: current?.installedAt ?? null,
             lastError: null,
             credentials: current?.credentials ?? null,
-            uninstalledAt: current?.uninstalledAt ?? null,
+            generation: current?.generation ?? 0,
             createdAt: current?.createdAt ?? now,
             updatedAt: now,
           },
     );
+    // Issued after the record is read: an uninstall from here on bumps the generation and voids this state.
+    const { state, expiresAt } = await states.issue({ ...ref, ...credentials, returnUrl, generation: record?.generation ?? 0 });
     logger.info({ partnerId, accountId: ref.accountId, credentialSource: credentials.credentialSource }, 'connector install started');
     return {
       consentUrl: buildConsentUrl({ jobberBaseUrl: options.jobberBaseUrl, clientId: credentials.clientId, redirectUri: callbackUrl, state }),
@@ -178,7 +179,15 @@ export function createConnectorService(options: ConnectorServiceOptions) {
     getSettings,
     updateSettings,
     install,
-    handleCallback: (query: Record<string, unknown>): Promise<CallbackOutcome> => handleCallback(query),
+    /** Never rejects for an expected outcome; a rejection (store down, bug) is logged here, so the router needs no logger. */
+    handleCallback: async (query: Record<string, unknown>): Promise<CallbackOutcome> => {
+      try {
+        return await handleCallback(query);
+      } catch (error) {
+        logger.error({ err: error }, 'connector callback failed');
+        throw error;
+      }
+    },
     getCredentials: lifecycle.getCredentials,
     getInstallation: (ref: InstallationRef): Promise<InstallationView | null> => {
       assertAccountId(ref.accountId);

@@ -65,7 +65,7 @@ export function createInstallationLifecycle(options: InstallationLifecycleOption
     return clientId && clientSecret ? { clientId, clientSecret } : null;
   }
 
-  /** Moves an installation from one of `from` to `to`; `uninstall` also voids the install states issued before now. */
+  /** Moves an installation from one of `from` to `to`; `uninstall` also voids the install states issued so far. */
   async function setStatus(
     ref: InstallationRef,
     from: readonly InstallationStatus[],
@@ -75,7 +75,7 @@ export function createInstallationLifecycle(options: InstallationLifecycleOption
     return installations.update(ref, (current, now) =>
       current === null || !from.includes(current.status)
         ? null
-        : { ...current, status: to, lastError: change.lastError, updatedAt: now, ...(change.uninstall ? { uninstalledAt: now } : {}) },
+        : { ...current, status: to, lastError: change.lastError, updatedAt: now, ...(change.uninstall ? { generation: current.generation + 1 } : {}) },
     );
   }
 

@@ -23,8 +23,11 @@ export interface InstallationRecord {
   lastError: string | null;
   /** Null until a consent completes: a reinstall keeps the old ones until the new consent completes. */
   credentials: InstallationCredentials | null;
-  /** When the partner last uninstalled (ms): install states issued before it are void. */
-  uninstalledAt: number | null;
+  /**
+   * Increases by one on every uninstall. An install's state carries the generation it was issued in,
+   * so an uninstall voids the consent pages still open (clock-free, so no same-millisecond ambiguity).
+   */
+  generation: number;
   createdAt: number;
   updatedAt: number;
 }

@@ -12,11 +12,8 @@ export interface OAuthStateBinding {
   /** Where the credentials came from: the installation keeps them only when given at install. */
   credentialSource: 'settings' | 'install';
   returnUrl: string | null;
-}
-
-export interface ConsumedOAuthState extends OAuthStateBinding {
-  /** ms since the epoch: lets the callback refuse states issued before an uninstall. */
-  createdAt: number;
+  /** The installation's generation when the state was issued (see InstallationRecord.generation). */
+  generation: number;
 }
 
 interface StoredState {
@@ -28,6 +25,7 @@ interface StoredState {
   sealedSecret: string;
   credentialSource: 'settings' | 'install';
   returnUrl: string | null;
+  generation: number;
   createdAt: number;
   expiresAt: number;
 }
@@ -35,7 +33,7 @@ interface StoredState {
 export interface OAuthStateStore {
   issue(binding: OAuthStateBinding): Promise<{ state: string; expiresAt: number }>;
   /** Single use across processes (getDel): the first caller gets the binding, every later one null. Null too when expired or unreadable. */
-  consume(state: string): Promise<ConsumedOAuthState | null>;
+  consume(state: string): Promise<OAuthStateBinding | null>;
 }
 
 /** 32 random bytes (256 bits; DESIGN.md asks for at least 128), base64url: 43 characters. */
@@ -61,6 +59,7 @@ export function createOAuthStateStore(options: { store: Store; secretBox: Secret
         sealedSecret: secretBox.seal(binding.clientSecret, key),
         credentialSource: binding.credentialSource,
         returnUrl: binding.returnUrl,
+        generation: binding.generation,
         createdAt: now,
         expiresAt: now + ttlMs,
       };
@@ -88,7 +87,7 @@ export function createOAuthStateStore(options: { store: Store; secretBox: Secret
         clientSecret: secretBox.open(record.sealedSecret, key),
         credentialSource: record.credentialSource,
         returnUrl: record.returnUrl,
-        createdAt: record.createdAt,
+        generation: record.generation,
       };
     },
   };

@@ -20,6 +20,15 @@ export interface ConnectorSettingsPatch {
 const MAX_CREDENTIAL_LENGTH = 512;
 const MAX_RETURN_URL_ORIGINS = 50;
 
+/** Printable ASCII or beyond, no whitespace and no control characters. */
+function isPrintableWithoutSpaces(text: string): boolean {
+  for (const char of text) {
+    const code = char.codePointAt(0) ?? 0;
+    if (code <= 0x20 || code === 0x7f || /\s/u.test(char)) return false;
+  }
+  return true;
+}
+
 /**
  * Validates and normalizes a settings update. Every problem is reported together. A message may name
  * a field but never repeats the client secret. Pure.
@@ -35,7 +44,7 @@ export function parseConnectorSettingsInput(
     const text = value === null ? '' : value.trim();
     if (text === '') {
       patch[name] = null;
-    } else if (text.length > MAX_CREDENTIAL_LENGTH || /[\s\u0000-\u001f\u007f]/.test(text)) {
+    } else if (text.length > MAX_CREDENTIAL_LENGTH || !isPrintableWithoutSpaces(text)) {
       errors.push(`${name} must be 1-${MAX_CREDENTIAL_LENGTH} printable characters without spaces`);
     } else {
       patch[name] = text;

@@ -110,6 +110,19 @@ test('when the account is uninstalled while its consent page is open, then the l
   expect((await fx.service.getInstallation({ partnerId, accountId: 'voided-1' }))?.status).toBe('DISCONNECTED');
 });
 
+test('when an account is uninstalled and installed again at once, then only the newer consent completes', async () => {
+  const older = await fx.service.install(partnerId, { accountId: 'again-1' });
+  await fx.service.uninstall({ partnerId, accountId: 'again-1' });
+  const newer = await fx.service.install(partnerId, { accountId: 'again-1' });
+  const olderLocation = (await approveConsent(older.consentUrl, { accountName: 'Again Co' })).location;
+  const newerLocation = (await approveConsent(newer.consentUrl, { accountName: 'Again Co' })).location;
+  const before = tokenCounters();
+  expect((await fx.get(olderLocation)).status).toBe(400);
+  expect(tokenCounters()).toEqual(before);
+  expect((await fx.get(newerLocation)).status).toBe(200);
+  expect((await fx.service.getInstallation({ partnerId, accountId: 'again-1' }))?.status).toBe('INSTALLED');
+});
+
 test.each([
   ['answers 500', 'status500' as const, 'could not be reached'],
   ['refuses the code', 'wrong-secret' as const, 'Client Secret may be wrong'],
@@ -152,5 +165,6 @@ test('when the store is unreachable, then the callback answers a 503 page instea
   const answer = await fx.get(`http://127.0.0.1:${port}/connector/callback?code=a&state=${randomBytes(32).toString('base64url')}`);
   expect(answer.status).toBe(503);
   expect(answer.body).toContain('temporarily unavailable');
+  expect(fx.logs.some((line) => line.includes('connector callback failed') && line.includes('STORE_UNAVAILABLE'))).toBe(true);
   await new Promise((resolve) => server.close(resolve));
 });

@@ -10,7 +10,7 @@ const record: InstallationRecord = {
   installedAt: 1_700_000_000_000,
   lastError: null,
   credentials: { source: 'install', clientId: 'cid', sealedSecret: 'v1.sealed' },
-  uninstalledAt: null,
+  generation: 0,
   createdAt: 1_600_000_000_000,
   updatedAt: 1_700_000_000_000,
 };

@@ -15,6 +15,7 @@ describe('parseConnectorSettingsInput', () => {
 
   test.each([
     [{ clientId: 'has space' }, ['clientId']],
+    [{ clientId: 'bell\u0007char' }, ['clientId']],
     [{ clientSecret: 'x'.repeat(600) }, ['clientSecret']],
     [{ webhookUrl: 'http://hooks.example.com' }, ['webhookUrl']],
     [{ returnUrlOrigins: ['https://ok.example.com', 'http://bad.example.com', 'https://x.example.com/path'] }, ['returnUrlOrigins[1]', 'returnUrlOrigins[2]']],

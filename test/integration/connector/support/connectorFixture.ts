@@ -78,15 +78,16 @@ export async function startConnectorFixture(): Promise<ConnectorFixture> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  let service: ConnectorService | undefined;
+  // The refresher and the service need each other: the refresher reaches the service through this box.
+  const late: { service?: ConnectorService } = {};
   const refresher = createTokenRefresher({
     deps,
     tokenStore,
     tokenClient,
     marginMs: 300_000,
     tokenTimeoutMs: 5000,
-    getCredentials: (ref) => (service as ConnectorService).getCredentials(ref),
-    onReauthorizationRequired: (ref, reason) => (service as ConnectorService).markReauthorizationRequired(ref, reason),
+    getCredentials: (ref) => (late.service as ConnectorService).getCredentials(ref),
+    onReauthorizationRequired: (ref, reason) => (late.service as ConnectorService).markReauthorizationRequired(ref, reason),
   });
   const buildService = (options: { clock?: Clock; store?: Store }) =>
     createConnectorService({
@@ -101,9 +102,10 @@ export async function startConnectorFixture(): Promise<ConnectorFixture> {
       apiVersion: '2025-04-16',
       jobberTimeoutMs: 5000,
     });
-  service = buildService({ clock });
+  const service = buildService({ clock });
+  late.service = service;
   const app = express();
-  app.use(createCallbackRouter(service, { logger }));
+  app.use(createCallbackRouter(service));
   server.on('request', app);
 
   return {
