@@ -79,6 +79,9 @@ function wrapKeyspace(entries: Map<string, StoreEntry>, clock: Clock, persistenc
   let timer: NodeJS.Timeout | undefined;
   // Writes run one at a time; `writing` settles when the current one is done.
   let writing: Promise<void> = Promise.resolve();
+  // The last write's failure, until a write succeeds: ping() reports it, so /readyz fails while
+  // changes cannot reach the disk.
+  let persistFailure: GatewayError | undefined;
 
   function schedule(): void {
     dirty = true;
@@ -95,11 +98,13 @@ function wrapKeyspace(entries: Map<string, StoreEntry>, clock: Clock, persistenc
     dirty = false;
     try {
       await atomicWriteFile(persistence.file, serializeStoreSnapshot(entries, clock.now()));
+      persistFailure = undefined;
     } catch (error) {
       dirty = true;
-      throw new GatewayError('STORE_UNAVAILABLE', `Cannot write the embedded store ${persistence.file}: ${(error as Error).message}`, {
+      persistFailure = new GatewayError('STORE_UNAVAILABLE', `Cannot write the embedded store ${persistence.file}: ${(error as Error).message}`, {
         cause: error,
       });
+      throw persistFailure;
     }
   }
 
@@ -131,6 +136,7 @@ function wrapKeyspace(entries: Map<string, StoreEntry>, clock: Clock, persistenc
     zCard: guarded('zCard'),
     async ping() {
       if (closed) throw new GatewayError('STORE_UNAVAILABLE', 'The embedded store is closed');
+      if (persistFailure) throw persistFailure;
     },
     async close() {
       if (closed) return;

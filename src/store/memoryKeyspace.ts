@@ -54,7 +54,11 @@ export function createMemoryKeyspace(entries: Map<string, StoreEntry>, clock: Cl
       return liveString(key)?.value ?? null;
     },
     async mget(keys) {
-      return keys.map((key) => liveString(key)?.value ?? null);
+      // Like Redis MGET: a key holding another kind of value reads as null, not as an error.
+      return keys.map((key) => {
+        const entry = live(key);
+        return entry?.kind === 'string' ? entry.value : null;
+      });
     },
     async set(key: string, value: string, options: SetOptions = {}) {
       const expiresAt = expiryOf(options.ttlMs); // validates before any change

@@ -83,8 +83,9 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     get: (key) => run('get', (redis) => redis.get(key)),
     async mget(keys) {
       if (keys.length === 0) return [];
-      // On Cluster the keys may live on different slots (nodes): one GET each, sent together.
-      if (isCluster) return run('mget', (redis) => Promise.all(keys.map((key) => redis.get(key))));
+      // On Cluster the keys may live on different slots (nodes): one single-key MGET each (not GET,
+      // which fails on a sorted set where MGET reads null), sent together.
+      if (isCluster) return run('mget', async (redis) => (await Promise.all(keys.map((key) => redis.mget(key)))).map(([value]) => value ?? null));
       return run('mget', (redis) => redis.mget(...keys));
     },
     async set(key: string, value: string, setOptions: SetOptions = {}) {

@@ -4,7 +4,8 @@
  *
  * Values are strings (callers serialize). Keys that must be touched together by one atomic operation
  * carry the same Redis Cluster hash tag (`{...}`); every operation here touches exactly one key, so
- * any key layout works on Cluster.
+ * any key layout works on Cluster. Callers put the `{...}` tag in their own keys (see
+ * core/installationRef.ts); a store's key prefix never contains `{`, so it cannot take the tag over.
  *
  * Every method rejects with a `GatewayError` of code `STORE_UNAVAILABLE` when the backend cannot be
  * reached within its bounded timeout; it never hangs.
@@ -21,7 +22,8 @@ export interface Store {
   getDel(key: string): Promise<string | null>;
   /**
    * Atomically replaces the value only if the current value equals `expected` (`null` = the key
-   * must not exist). Used for versioned records (a lost update is impossible).
+   * must not exist). Used for versioned records (a lost update is impossible). Like `set`, the new
+   * value has exactly the given TTL: without `ttlMs` it has none, whatever TTL the old value had.
    */
   compareAndSet(key: string, expected: string | null, value: string, options?: { ttlMs?: number }): Promise<boolean>;
   /** Deletes only if the current value equals `expected` (lock release by its owner). */

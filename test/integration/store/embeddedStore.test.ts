@@ -2,8 +2,17 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { isGatewayError } from '../../../src/errors/gatewayError';
 import { createEmbeddedStore } from '../../../src/store/embeddedStore';
 import { describeStoreContract, expectGatewayError } from './storeContract';
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 async function makeTempDir(): Promise<string> {
   return fs.mkdtemp(join(tmpdir(), 'jg-embedded-'));
@@ -104,17 +113,36 @@ describe('embedded store files', () => {
     try {
       for (let i = 0; i < 100; i++) await store.set(`key-${i}`, `value-${i}`);
       const file = join(dir, 'store.json');
-      const deadline = Date.now() + 5000;
       let text = '';
-      while (!text.includes('value-99') && Date.now() < deadline) {
-        text = await fs.readFile(file, 'utf8').catch(() => '');
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      await waitFor(async () => (text = await fs.readFile(file, 'utf8').catch(() => '')).includes('value-99'));
       expect(text).toContain('value-99');
       expect((await fs.readdir(dir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
     } finally {
       await store.close();
     }
+  });
+
+  test('when store.json cannot be written, then ping fails and the error is reported, until a write succeeds', async () => {
+    const failures: unknown[] = [];
+    const store = await createEmbeddedStore({ dataDir: dir, flushDelayMs: 5, onPersistError: (error) => failures.push(error) });
+    const file = join(dir, 'store.json');
+    try {
+      // A non-empty folder where the file should be: the rename of every write fails.
+      await fs.mkdir(join(file, 'blocker'), { recursive: true });
+      await store.set('k', 'v1');
+      await waitFor(async () => failures.length > 0);
+      const failure = failures[0];
+      expect(isGatewayError(failure) && failure.code).toBe('STORE_UNAVAILABLE');
+      await expectGatewayError(store.ping(), 'STORE_UNAVAILABLE');
+      expect(await store.get('k')).toBe('v1');
+
+      await fs.rm(file, { recursive: true });
+      await store.set('k', 'v2');
+      await waitFor(() => store.ping().then(() => true, () => false));
+    } finally {
+      await store.close();
+    }
+    expect(await fs.readFile(file, 'utf8')).toContain('v2');
   });
 
   test('when the injected clock passes a TTL, then the key is gone and is not written to disk', async () => {
