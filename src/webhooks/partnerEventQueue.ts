@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Deps } from '../core/deps';
 import { buildPartnerKey } from '../core/installationRef';
+import { ErrorCode, GatewayError } from '../errors/gatewayError';
 import type { PartnerEventSink } from '../core/partnerEvents';
 import {
   buildGatewaySignature,
@@ -29,6 +30,11 @@ export interface PartnerEventQueueOptions {
   pollIntervalMs?: number;
   /** Timeout of one delivery POST, ms. Default 10000. */
   timeoutMs?: number;
+  /**
+   * How long one process owns an event it is delivering, ms; after a crash the event is due again
+   * this long after it was taken. Must exceed `timeoutMs`. Default `timeoutMs` + 30000.
+   */
+  leaseMs?: number;
   /** Due events handled per `runOnce`, and how many are delivered at once. Defaults 100 and 8. */
   batchSize?: number;
   concurrency?: number;
@@ -81,7 +87,11 @@ export function createPartnerEventQueue(options: PartnerEventQueueOptions): Part
   const maxDelayMs = options.maxDelayMs ?? 60 * 60 * 1000;
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const leaseMs = timeoutMs + 30_000;
+  const leaseMs = options.leaseMs ?? timeoutMs + 30_000;
+  if (leaseMs <= timeoutMs) {
+    // A lease shorter than a delivery would let a second process deliver the same event concurrently.
+    throw new GatewayError(ErrorCode.INTERNAL_SERVER_ERROR, 'partner event queue: leaseMs must exceed timeoutMs');
+  }
   const batchSize = options.batchSize ?? 100;
   const concurrency = options.concurrency ?? 8;
   const random = options.random ?? Math.random;

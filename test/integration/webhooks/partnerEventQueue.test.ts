@@ -128,6 +128,29 @@ describe('partner event queue', () => {
     expect(new Set(payloads().map((p) => p.id)).size).toBe(1);
   });
 
+  test('when a process dies in the middle of a delivery, then another process delivers the event once its lease ends', async () => {
+    // Process A's delivery never comes back (a frozen or killed process): it never settles the event.
+    let releaseFrozen: (response: Response) => void = () => undefined;
+    const frozen = new Promise<Response>((resolve) => {
+      releaseFrozen = resolve;
+    });
+    const frozenDeps = { ...newDeps(), fetch: (() => frozen) as typeof fetch };
+    const queueA = newQueue({ timeoutMs: 100, leaseMs: 400 }, frozenDeps);
+    await queueA.emit(clientCreated);
+    const runA = queueA.runOnce();
+
+    const queueB = newQueue();
+    queueB.start();
+    await waitFor(() => partner.deliveries.length === 1, 'the delivery by queue B');
+    await waitFor(async () => (await queueB.countPending()) === 0, 'queue drained');
+
+    // A's late answer must not resurrect or duplicate the settled event.
+    releaseFrozen(new Response('ok', { status: 200 }));
+    await runA;
+    expect(await queueB.countPending()).toBe(0);
+    expect(partner.deliveries).toHaveLength(1);
+  });
+
   test('when events are emitted while no process runs the queue, then a later process delivers all of them', async () => {
     const queueA = newQueue();
     for (let i = 0; i < 5; i++) await queueA.emit({ ...clientCreated, itemId: `I${i}` });
