@@ -116,6 +116,8 @@ export interface StormSummary {
   retriedAfter401: number;
   latencyMeanMs: number;
   latencyMaxMs: number;
+  /** Refresher warnings across workers, by message. */
+  refresherEvents: Record<string, number>;
   refreshReuses: number;
   sandboxRefreshes: number;
   refreshesPerAccount: number[];
@@ -141,6 +143,7 @@ export async function runStorm(stage: StormStage, options: { workers: number; to
     retriedAfter401: 0,
     latencyMeanMs: 0,
     latencyMaxMs: 0,
+    refresherEvents: {},
     refreshReuses: stage.sandbox.control.counters().refreshReuses,
     sandboxRefreshes: stage.sandbox.control.counters().refreshes,
     refreshesPerAccount: [],
@@ -157,6 +160,7 @@ export async function runStorm(stage: StormStage, options: { workers: number; to
     summary.latencyMeanMs += report.latencyTotalMs;
     summary.latencyMaxMs = Math.max(summary.latencyMaxMs, report.latencyMaxMs);
     for (const [reason, count] of Object.entries(report.failures)) summary.failures[reason] = (summary.failures[reason] ?? 0) + count;
+    for (const [event, count] of Object.entries(report.refresherEvents)) summary.refresherEvents[event] = (summary.refresherEvents[event] ?? 0) + count;
   }
   summary.latencyMeanMs = Math.round(summary.latencyMeanMs / Math.max(1, summary.requests));
   for (const ref of stage.refs) summary.refreshesPerAccount.push(((await stage.tokenStore.read(ref))?.version ?? 0) - 1);

@@ -42,6 +42,8 @@ export interface StormWorkerReport {
   /** Failure reasons and how often each happened. */
   failures: Record<string, number>;
   reauthorizations: number;
+  /** Refresher warnings/errors by message (lock lost, claim busy, save failed...). */
+  refresherEvents: Record<string, number>;
   /** Wall time of whole requests (token + GraphQL call + retry), ms. */
   latencyTotalMs: number;
   latencyMaxMs: number;
@@ -52,10 +54,23 @@ const ACCOUNT_QUERY = JSON.stringify({ query: '{ account { id name } }' });
 async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? '{}') as StormWorkerConfig;
   const store = createRedisStore({ url: config.redisUrl, keyPrefix: config.keyPrefix, commandTimeoutMs: 5000 });
-  const logger = pino({ level: config.logLevel ?? 'warn' }, pino.destination(2));
+  const events: Record<string, number> = {};
+  const logger = pino(
+    {
+      level: config.logLevel ?? 'warn',
+      hooks: {
+        logMethod(args, method) {
+          const message = args.find((arg): arg is string => typeof arg === 'string') ?? 'unknown';
+          events[message] = (events[message] ?? 0) + 1;
+          method.apply(this, args);
+        },
+      },
+    },
+    pino.destination(2),
+  );
   const deps: Deps = { store, fetch, clock: systemClock, logger };
   const tokenStore = createTokenStore({ store, secretBox: createSecretBox({ keys: config.encryptionKeys.map(parseEncryptionKey) }), clock: deps.clock });
-  const report: StormWorkerReport = { pid: process.pid, requests: 0, succeeded: 0, failed: 0, retriedAfter401: 0, failures: {}, reauthorizations: 0, latencyTotalMs: 0, latencyMaxMs: 0 };
+  const report: StormWorkerReport = { pid: process.pid, requests: 0, succeeded: 0, failed: 0, retriedAfter401: 0, failures: {}, reauthorizations: 0, refresherEvents: events, latencyTotalMs: 0, latencyMaxMs: 0 };
   const refresher = createTokenRefresher({
     deps,
     tokenStore,
