@@ -12,7 +12,11 @@ export type RedisStoreOptions = RedisClientOptions;
  * The store on Redis (standalone or Cluster). Every call settles within `commandTimeoutMs`: while
  * Redis is unreachable it rejects with STORE_UNAVAILABLE (the ioredis error as `cause`), and once
  * Redis is back the same store serves again, with no restart. A call made while the connection is
- * still being set up waits for it, within the same deadline.
+ * still being set up waits for it, within the same deadline. Once connected, a lost connection
+ * fails calls at once (no requests pile up waiting) while ioredis reconnects.
+ *
+ * A write that timed out against a hung (not dead) Redis may still be applied when Redis wakes up;
+ * that is why callers make writes idempotent or versioned (compareAndSet), never blind retries.
  */
 export function createRedisStore(options: RedisStoreOptions): Store {
   const timeoutMs = options.commandTimeoutMs ?? 2000;
@@ -20,8 +24,8 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   const isCluster = Boolean(options.clusterNodes?.length);
   let closed = false;
   let whenReady: Promise<void> | undefined;
-  // Once connected, a lost connection means an outage: calls fail at once (503 fast, no pile-up of
-  // waiting requests) while ioredis reconnects. Before the first connection, calls wait for it.
+  // Once connected, a lost connection means an outage: calls fail at once. Before the first
+  // connection, calls wait for it (within their deadline).
   let everReady = false;
   let lastConnectionError: unknown;
   client.on('ready', () => (everReady = true));

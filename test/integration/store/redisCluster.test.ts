@@ -1,4 +1,5 @@
 import { Cluster } from 'ioredis';
+import { isGatewayError } from '../../../src/errors/gatewayError';
 import { createRedisStore } from '../../../src/store/redisStore';
 import { uniqueKeyPrefix } from '../../support/redisUrl';
 import { startRedisCluster, type RedisClusterProcess } from './redisClusterProcess';
@@ -38,6 +39,29 @@ if (!hasRedisTools()) {
       } finally {
         await store.close();
         admin.disconnect();
+      }
+    });
+
+    // Last: it breaks the cluster.
+    test('when one master dies, then its keys reject with STORE_UNAVAILABLE within the deadline and the others still work', async () => {
+      const store = createRedisStore({ clusterNodes: nodes(), keyPrefix });
+      try {
+        const keys = Array.from({ length: 30 }, (_, i) => `survivor-${i}`);
+        await Promise.all(keys.map((key) => store.set(key, 'v')));
+        await cluster?.killNode(0);
+        const started = Date.now();
+        const outcomes = await Promise.all(
+          keys.map((key) =>
+            store.get(key).then(
+              (value) => value,
+              (error: unknown) => (isGatewayError(error) ? error.code : String(error)),
+            ),
+          ),
+        );
+        expect(Date.now() - started).toBeLessThan(2500);
+        expect(new Set(outcomes)).toEqual(new Set(['v', 'STORE_UNAVAILABLE']));
+      } finally {
+        await store.close();
       }
     });
   });

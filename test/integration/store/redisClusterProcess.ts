@@ -11,6 +11,8 @@ const run = promisify(execFile);
 export interface RedisClusterProcess {
   /** `127.0.0.1:port` of every master. */
   nodes: string[];
+  /** Crashes one master (SIGKILL); the cluster has no replica to fail over to. */
+  killNode(index: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -52,7 +54,10 @@ export async function startRedisCluster(size = 3): Promise<RedisClusterProcess> 
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
-    return { nodes, stop };
+    const killNode = async (index: number): Promise<void> => {
+      await servers[index]?.kill();
+    };
+    return { nodes, killNode, stop };
   } catch (error) {
     await stop();
     throw error;
