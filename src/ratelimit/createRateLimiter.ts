@@ -1,5 +1,4 @@
 import type { Deps } from '../core/deps';
-import type { InstallationRef } from '../core/installationRef';
 import { ErrorCode, GatewayError } from '../errors/gatewayError';
 import type { ForwardPacer, JobberRequest, JobberResponse } from '../gateway/jobberForwarder';
 import { type CostBuckets, createCostBuckets } from './costBuckets';
