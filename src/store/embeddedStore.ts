@@ -77,19 +77,32 @@ function wrapKeyspace(entries: Map<string, StoreEntry>, clock: Clock, persistenc
   let closed = false;
   let dirty = false;
   let timer: NodeJS.Timeout | undefined;
-  // Writes run one at a time; `writing` settles when the current one is done.
-  let writing: Promise<void> = Promise.resolve();
+  // At most one write in flight and one armed timer: changes made during a write are written by
+  // the next one, so a slow disk (or a large store) never builds a backlog of writes.
+  let writing: Promise<void> | undefined;
   // The last write's failure, until a write succeeds: ping() reports it, so /readyz fails while
   // changes cannot reach the disk.
   let persistFailure: GatewayError | undefined;
 
   function schedule(): void {
     dirty = true;
-    if (!persistence || timer || closed) return;
+    if (!persistence || timer || writing || closed) return;
+    const { flushDelayMs, onPersistError } = persistence;
     timer = setTimeout(() => {
       timer = undefined;
-      writing = writing.then(() => flush().catch((error) => persistence.onPersistError?.(error)));
-    }, persistence.flushDelayMs);
+      // After a success, changes made meanwhile get the next write; after a failure, the next
+      // change retries (no hot loop of failing writes).
+      writing = flush().then(
+        () => {
+          writing = undefined;
+          if (dirty) schedule();
+        },
+        (error: unknown) => {
+          writing = undefined;
+          onPersistError?.(error);
+        },
+      );
+    }, flushDelayMs);
   }
 
   async function flush(): Promise<void> {
