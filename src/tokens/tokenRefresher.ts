@@ -75,8 +75,9 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
   const backoffBaseMs = options.backoffBaseMs ?? 1_000;
   const backoffMaxMs = options.backoffMaxMs ?? 30_000;
   const inlineRetryMaxMs = options.inlineRetryMaxMs ?? 2_000;
-  // Outlasts any call that could still be in flight with the claimed token (the call's own timeout).
-  const claimTtlMs = tokenTimeoutMs + 5_000;
+  // Outlasts any call that could still be in flight with the claimed token (its own timeout, plus slack for
+  // a stalled event loop). Also how long a crash mid-call blocks the installation's refresh.
+  const claimTtlMs = tokenTimeoutMs + 2_000;
 
   const cache = new Map<string, CachedToken>();
   const inflight = new Map<string, Promise<Outcome>>();

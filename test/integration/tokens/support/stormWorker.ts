@@ -25,6 +25,8 @@ export interface StormWorkerConfig {
   clientSecret: string;
   refs: InstallationRef[];
   durationMs: number;
+  /** Epoch ms at which to start the loops, so all processes start together after their startup (JIT, tsx). */
+  startAt?: number;
   lanes: number;
   tokenTimeoutMs: number;
   lockTtlMs: number;
@@ -114,6 +116,8 @@ async function main(): Promise<void> {
     report.succeeded += 1;
   }
 
+  await store.ping();
+  if (config.startAt !== undefined && config.startAt > Date.now()) await new Promise((r) => setTimeout(r, (config.startAt as number) - Date.now()));
   const stopAt = Date.now() + config.durationMs;
   const lane = async (offset: number): Promise<void> => {
     for (let i = offset; Date.now() < stopAt; i++) {
