@@ -39,11 +39,19 @@ export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promis
   const lock = await acquireDataDirLock(dataDir);
   try {
     const file = join(dataDir, 'store.json');
+    await removeTempFiles(dataDir);
     const entries = await loadEntries(file, clock.now());
     return wrapKeyspace(entries, clock, { file, lock, flushDelayMs: options.flushDelayMs ?? 20, onPersistError: options.onPersistError });
   } catch (error) {
     await lock.release();
     throw error;
+  }
+}
+
+/** Temp files of writes cut short by a crash; store.json itself is whole (the rename never happened). */
+async function removeTempFiles(dataDir: string): Promise<void> {
+  for (const name of await fs.readdir(dataDir)) {
+    if (/^store\.json\.\d+\.tmp$/.test(name)) await fs.rm(join(dataDir, name), { force: true });
   }
 }
 

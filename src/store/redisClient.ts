@@ -74,17 +74,23 @@ export function createRedisClient(options: RedisClientOptions): RedisClient {
   return client;
 }
 
-/** Logs transitions only, not every failed reconnect attempt. Never logs the URL (it may hold a password). */
+/**
+ * Logs transitions only, not every failed reconnect attempt. A lost connection may come back
+ * before any 'error' (Redis restarted fast), so 'reconnecting' counts as down too; our own close()
+ * does not reconnect, so it logs nothing. Never logs the URL (it may hold a password).
+ */
 function watchConnection(client: RedisClient, logger: RedisClientOptions['logger']): void {
-  let unreachable = false;
-  client.on('error', (error: Error) => {
-    if (unreachable) return;
-    unreachable = true;
-    logger?.warn({ err: { name: error.name, message: error.message } }, 'Redis is unreachable; retrying');
-  });
+  let down = false;
+  const markDown = (reason: { name: string; message: string }): void => {
+    if (down) return;
+    down = true;
+    logger?.warn({ err: reason }, 'Redis is unreachable; retrying');
+  };
+  client.on('error', (error: Error) => markDown({ name: error.name, message: error.message }));
+  client.on('reconnecting', () => markDown({ name: 'ConnectionLost', message: 'connection lost' }));
   client.on('ready', () => {
-    if (!unreachable) return;
-    unreachable = false;
+    if (!down) return;
+    down = false;
     logger?.info('Redis is reachable again');
   });
 }

@@ -102,6 +102,20 @@ describe('embedded store files', () => {
     await expect(fs.stat(join(dir, 'store.lock'))).rejects.toThrow(/ENOENT/);
   });
 
+  test('when a crash left a half-written temp file, then start ignores it, removes it and keeps store.json', async () => {
+    const first = await createEmbeddedStore({ dataDir: dir });
+    await first.set('k', 'kept');
+    await first.close();
+    await fs.writeFile(join(dir, 'store.json.4242.tmp'), '{"format":"jobber-gat');
+    const store = await createEmbeddedStore({ dataDir: dir });
+    try {
+      expect(await store.get('k')).toBe('kept');
+      expect((await fs.readdir(dir)).sort()).toEqual(['store.json', 'store.lock']);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('when store.json is JSON of another shape, then start fails naming what is wrong', async () => {
     await fs.writeFile(join(dir, 'store.json'), '{"hello":"world"}');
     await expect(createEmbeddedStore({ dataDir: dir })).rejects.toThrow(/not a store snapshot \(format/);

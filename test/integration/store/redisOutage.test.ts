@@ -37,6 +37,8 @@ async function waitUntilServing(store: Store, timeoutMs: number): Promise<number
       return Date.now() - started;
     } catch {
       if (Date.now() - started > timeoutMs) throw new Error(`store did not recover within ${timeoutMs} ms`);
+      // Calls fail at once while reconnecting: without a pause this loop would starve the reconnect.
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
 }
@@ -51,7 +53,9 @@ describe('redis store when Redis goes away', () => {
 
   test('when Redis dies, then calls reject with STORE_UNAVAILABLE within the deadline, and recover when it returns', async () => {
     server = await startRedisServer();
-    store = createRedisStore({ url: server.url, keyPrefix: 'outage:' });
+    const logged: string[] = [];
+    const logger = { warn: (_: unknown, message: string) => logged.push(`warn ${message}`), info: (message: string) => logged.push(`info ${message}`) };
+    store = createRedisStore({ url: server.url, keyPrefix: 'outage:', logger: logger as never });
     await store.set('before', 'v');
 
     await server.kill();
@@ -70,6 +74,8 @@ describe('redis store when Redis goes away', () => {
     expect(await store.set('after', 'v')).toBe(true);
     expect(await store.get('after')).toBe('v');
     expect(await store.incr('n')).toBe(1);
+    // One line each way, not one per failed reconnect attempt.
+    expect(logged).toEqual(['warn Redis is unreachable; retrying', 'info Redis is reachable again']);
   }, 40_000);
 
   test('when Redis hangs without closing connections, then calls reject within the deadline, and recover when it answers again', async () => {
