@@ -131,7 +131,6 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     plugins: buildGatewayPlugins(logger),
     includeStacktraceInErrorResponses: false,
     introspection: true,
-    status400ForVariableCoercionErrors: true,
   });
   await apollo.start();
 

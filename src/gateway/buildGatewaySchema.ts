@@ -4,7 +4,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { stitchSchemas } from '@graphql-tools/stitch';
 import type { Executor } from '@graphql-tools/utils';
 import { FilterRootFields } from '@graphql-tools/wrap';
-import { buildSchema, type GraphQLSchema } from 'graphql';
+import { buildSchema, GraphQLSchema } from 'graphql';
 import { buildLocalResolvers } from './localResolvers';
 import { parseJobberSchemaVersion } from './jobberSchemaHeader';
 import type { RequestContext } from './requestContext';
@@ -62,7 +62,7 @@ export function buildGatewaySchema(options: {
   if (collisions.length > 0) {
     throw new Error(`Local root fields collide with Jobber's: ${collisions.join(', ')}. Rename them in schema/gateway.graphql.`);
   }
-  return stitchSchemas({
+  const stitched = stitchSchemas({
     subschemas: [
       {
         schema: options.jobber,
@@ -73,4 +73,11 @@ export function buildGatewaySchema(options: {
       { schema: local },
     ],
   });
+  // The filter empties Jobber's Subscription root; an empty root type is not a valid schema, so drop it.
+  const subscription = stitched.getSubscriptionType();
+  if (subscription && Object.keys(subscription.getFields()).length === 0) {
+    const config = stitched.toConfig();
+    return new GraphQLSchema({ ...config, subscription: null, types: config.types.filter((type) => type !== subscription) });
+  }
+  return stitched;
 }
