@@ -31,6 +31,7 @@ export function handleAuthorize(state: SandboxState, url: URL, res: ServerRespon
   if (params.get('redirect_uri') !== app.redirectUri) {
     return sendHtml(res, 400, renderErrorPage('Invalid redirect URI', 'redirect_uri does not match the app\'s Callback URL.'));
   }
+  sweepExpired(state);
   const requestId = randomToken();
   const stateParam = params.get('state');
   state.pendingConsents.set(requestId, {
@@ -153,4 +154,11 @@ function takeTokenFailure(state: SandboxState): 'status500' | 'timeout' | undefi
     return failure.everyNth > 0 && state.counters.tokenCalls % failure.everyNth === 0 ? failure.mode : undefined;
   }
   return failure.mode;
+}
+
+/** Forgets consent forms and codes nobody will use any more, so memory stays bounded under load. */
+function sweepExpired(state: SandboxState): void {
+  const now = state.clock.now();
+  for (const [id, pending] of state.pendingConsents) if (pending.expiresAtMs <= now) state.pendingConsents.delete(id);
+  for (const [code, entry] of state.codes) if (entry.expiresAtMs <= now) state.codes.delete(code);
 }
