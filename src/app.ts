@@ -52,7 +52,7 @@ export interface AppOptions {
 export interface GatewayApp {
   /** The express app: mount it on a server (`listen`). */
   handler: express.Express;
-  services: GatewayServices & { signingSecrets: ReturnType<typeof createSigningSecrets> };
+  services: GatewayServices;
   /** Starts the background work: the token keeper and the partner webhook queue. */
   startBackground(): void;
   /** Stops background work and Apollo; the caller closes the HTTP server and the store. */

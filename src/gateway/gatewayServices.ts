@@ -50,4 +50,5 @@ export interface GatewayServices {
   sessions: AccountSessions;
   connector: ConnectorApi;
   forwarder: JobberForwarder;
+  signingSecrets: { rotate(partnerId: string): Promise<string> };
 }

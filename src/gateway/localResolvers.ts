@@ -71,6 +71,8 @@ export function buildLocalResolvers(): Resolvers<RequestContext> {
       installConnector: (_parent, { input }, { principal, services }) => services.connector.install(assertPartner(principal).id, input),
       uninstallConnector: (_parent, { accountId }, { principal, services }) =>
         services.connector.uninstall({ partnerId: assertPartner(principal).id, accountId }),
+      rotateWebhookSigningSecret: (_parent, _args, { principal, services }) =>
+        services.signingSecrets.rotate(assertPartner(principal).id),
       createAccountSession: async (_parent, { accountId, ttlSeconds }, { principal, services }) => {
         const ref = { partnerId: assertPartner(principal).id, accountId };
         const installation = await services.connector.getInstallation(ref);

@@ -99,6 +99,11 @@ export type Mutation = {
   createPartner: CreatePartnerPayload;
   /** Starts an install for one account: send the user to the returned consent URL. */
   installConnector: InstallConnectorPayload;
+  /**
+   * Makes a new secret that signs deliveries to your webhookUrl (header X-Gateway-Signature: sha256=<hex HMAC>),
+   * replacing the old one. Shown this once.
+   */
+  rotateWebhookSigningSecret: Scalars['String']['output'];
   /** Disconnects the app at Jobber (best effort), forgets the tokens, marks the installation DISCONNECTED. */
   uninstallConnector: ConnectorInstallation;
   /** Sets the Jobber app credentials and options; omitted fields stay unchanged. */
@@ -328,6 +333,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   createAccountSession?: Resolver<ResolversTypes['AccountSession'], ParentType, ContextType, RequireFields<MutationCreateAccountSessionArgs, 'accountId' | 'ttlSeconds'>>;
   createPartner?: Resolver<ResolversTypes['CreatePartnerPayload'], ParentType, ContextType, RequireFields<MutationCreatePartnerArgs, 'name'>>;
   installConnector?: Resolver<ResolversTypes['InstallConnectorPayload'], ParentType, ContextType, RequireFields<MutationInstallConnectorArgs, 'input'>>;
+  rotateWebhookSigningSecret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   uninstallConnector?: Resolver<ResolversTypes['ConnectorInstallation'], ParentType, ContextType, RequireFields<MutationUninstallConnectorArgs, 'accountId'>>;
   updateConnectorSettings?: Resolver<ResolversTypes['ConnectorSettings'], ParentType, ContextType, RequireFields<MutationUpdateConnectorSettingsArgs, 'input'>>;
 };
