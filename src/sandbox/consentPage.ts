@@ -18,9 +18,11 @@ export function renderConsentPage(input: ConsentPageInput): string {
   const options = input.accounts
     .map((a) => `<option value="${escapeHtml(a.id)}">${escapeHtml(a.name)}</option>`)
     .join('');
+  // Existing accounts first, so pressing "Allow access" at once picks one; "New account" uses the name field.
   const picker = input.accounts.length
-    ? `<label>Account <select name="account_id"><option value="">New account (name below)</option>${options}</select></label>`
+    ? `<label>Account <select name="account_id">${options}<option value="">New account (name below)</option></select></label>`
     : '';
+  const defaultName = input.accounts.length ? '' : 'My Company';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Connect ${escapeHtml(input.appName)} to Jobber</title>
 <style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto}label{display:block;margin:1rem 0}
@@ -30,7 +32,7 @@ button{padding:.5rem 1rem;margin-right:.5rem}</style></head>
 <form method="post" action="${CONSENT_ACTION}">
 <input type="hidden" name="request_id" value="${escapeHtml(input.requestId)}">
 ${picker}
-<label>New account name <input type="text" name="account_name" value="" placeholder="My Company"></label>
+<label>New account name <input type="text" name="account_name" value="${escapeHtml(defaultName)}" placeholder="My Company"></label>
 <button type="submit" name="decision" value="allow">Allow access</button>
 <button type="submit" name="decision" value="deny">Deny</button>
 </form></body></html>`;
