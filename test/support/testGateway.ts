@@ -118,7 +118,10 @@ export interface TestPartner {
  * A partner created through the admin mutation, with a sandbox app registered on the gateway's callback.
  * With `configure` (default) the app's credentials go into the partner's connector settings.
  */
-export async function createTestPartner(gateway: TestGateway, options: { configure?: boolean } = {}): Promise<TestPartner> {
+export async function createTestPartner(
+  gateway: TestGateway,
+  options: { configure?: boolean; jobberWebhooks?: boolean } = {},
+): Promise<TestPartner> {
   const created = await postGraphql(
     gateway.url,
     { query: 'mutation($name: String!) { createPartner(name: $name) { partner { id name } apiKey } }', variables: { name: 'Acme Field Apps' } },
@@ -128,7 +131,12 @@ export async function createTestPartner(gateway: TestGateway, options: { configu
   const { partner, apiKey } = created.body.data.createPartner as { partner: { id: string }; apiKey: string };
   const clientId = `app-${randomBytes(6).toString('hex')}`;
   const clientSecret = randomBytes(24).toString('base64url');
-  gateway.sandbox.control.registerApp({ clientId, clientSecret, redirectUri: `${gateway.url}/connector/callback` });
+  gateway.sandbox.control.registerApp({
+    clientId,
+    clientSecret,
+    redirectUri: `${gateway.url}/connector/callback`,
+    ...(options.jobberWebhooks ? { webhookUrl: `${gateway.url}/webhooks/jobber` } : {}),
+  });
   const headers = (accountId?: string) => ({ authorization: `Bearer ${apiKey}`, ...(accountId ? { 'x-account-id': accountId } : {}) });
   if (options.configure !== false) {
     const updated = await postGraphql(
