@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { GatewayError } from '../errors/gatewayError';
+import { GatewayError, isGatewayError } from '../errors/gatewayError';
 
 /** What store.lock holds: the owner's pid and when that process started (ms since the epoch). */
 export interface LockOwner {
@@ -64,23 +65,41 @@ async function readOrUndefined(path: string): Promise<string | undefined> {
 
 /**
  * Takes `dataDir/store.lock` for this process, or rejects with STORE_UNAVAILABLE naming the live
- * owner. Creation is exclusive (O_EXCL), so two processes starting together cannot both win; a
- * stale lock is moved aside by rename and re-checked, so a lock freshly taken by a racing process
- * is put back rather than deleted.
+ * owner. The lock file appears whole and exclusively (written beside it, then hard-linked into
+ * place, which fails if it exists), so two processes starting together cannot both win and no one
+ * ever reads a half-written lock. A stale lock is moved aside by rename and re-checked, so a lock
+ * freshly taken by a racing process is put back rather than deleted (a third racer could slip in
+ * while it is put back: a window of microseconds, at startup, over a stale lock only).
  */
 export async function acquireDataDirLock(dataDir: string, isAlive: (pid: number) => boolean = isPidAlive): Promise<DataDirLock> {
   const path = join(dataDir, 'store.lock');
+  try {
+    return await takeLock(dataDir, path, isAlive);
+  } catch (error) {
+    if (isGatewayError(error)) throw error;
+    throw new GatewayError('STORE_UNAVAILABLE', `Cannot take the store lock ${path}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+async function createExclusively(path: string, content: string): Promise<boolean> {
+  const draft = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.new`;
+  await fs.writeFile(draft, content);
+  try {
+    await fs.link(draft, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    await fs.rm(draft, { force: true });
+  }
+}
+
+async function takeLock(dataDir: string, path: string, isAlive: (pid: number) => boolean): Promise<DataDirLock> {
   const self = currentLockOwner();
   const content = JSON.stringify(self);
   for (let attempt = 0; attempt < 5; attempt++) {
-    try {
-      await fs.writeFile(path, content, { flag: 'wx' });
-      return createReleasable(path, content);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new GatewayError('STORE_UNAVAILABLE', `Cannot create the store lock ${path}: ${(error as Error).message}`, { cause: error });
-      }
-    }
+    if (await createExclusively(path, content)) return createReleasable(path, content);
     const existing = await readOrUndefined(path);
     if (existing === undefined) continue;
     const owner = parseLockOwner(existing);
@@ -91,7 +110,7 @@ export async function acquireDataDirLock(dataDir: string, isAlive: (pid: number)
           'It serves one process only: stop that process, use another DATA_DIR, or set REDIS_URL to share state.',
       );
     }
-    const aside = `${path}.stale-${process.pid}-${attempt}`;
+    const aside = `${path}.stale-${process.pid}.${randomBytes(4).toString('hex')}`;
     try {
       await fs.rename(path, aside);
     } catch (error) {

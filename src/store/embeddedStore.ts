@@ -35,7 +35,13 @@ export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promis
   const clock = options.clock ?? systemClock;
   if (options.dataDir === null) return wrapKeyspace(new Map(), clock, null);
   const dataDir = options.dataDir;
-  await fs.mkdir(dataDir, { recursive: true });
+  try {
+    await fs.mkdir(dataDir, { recursive: true });
+  } catch (error) {
+    throw new GatewayError('STORE_UNAVAILABLE', `Cannot create the embedded store folder ${dataDir}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
   const lock = await acquireDataDirLock(dataDir);
   try {
     const file = join(dataDir, 'store.json');

@@ -34,10 +34,11 @@ export function parseClusterNode(node: string): { host: string; port: number } {
 }
 
 /**
- * An ioredis client (standalone or Cluster) with bounded behaviour: commands are never queued while
- * disconnected (so a write the caller saw fail is never replayed later), commands time out, a
- * command cut off by a dropped connection is not resent, and 'error' events are handled so a
- * Redis outage never crashes the process. It connects at once and reconnects by itself.
+ * An ioredis client (standalone or Cluster) with bounded behaviour: commands time out, a command
+ * cut off by a dropped connection is not resent, standalone commands are never queued while
+ * disconnected (so a write the caller saw fail is not replayed later; Cluster node connections do
+ * queue, see below), and 'error' events are handled so a Redis outage never crashes the process.
+ * It connects at once and reconnects by itself, for ever.
  */
 export function createRedisClient(options: RedisClientOptions): RedisClient {
   const commandTimeout = options.commandTimeoutMs ?? 2000;

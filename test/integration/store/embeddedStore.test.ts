@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -89,6 +89,24 @@ describe('embedded store files', () => {
     await expect(fs.stat(join(dir, 'store.lock'))).rejects.toThrow(/ENOENT/);
     const second = await createEmbeddedStore({ dataDir: dir });
     await second.close();
+  });
+
+  test.each([
+    ['no lock file', false],
+    ['a stale lock file of a dead process', true],
+  ])('when ten opens race on a folder with %s, then exactly one wins', async (_label, withStaleLock) => {
+    if (withStaleLock) {
+      const deadPid = spawnSync('true').pid;
+      await fs.writeFile(join(dir, 'store.lock'), JSON.stringify({ pid: deadPid, processStartedAt: 1 }));
+    }
+    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => createEmbeddedStore({ dataDir: dir })));
+    const winners = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    expect(winners).toHaveLength(1);
+    for (const outcome of outcomes) {
+      if (outcome.status === 'rejected') expect(isGatewayError(outcome.reason) && outcome.reason.code).toBe('STORE_UNAVAILABLE');
+    }
+    await winners[0]?.close();
+    expect((await fs.readdir(dir)).filter((name) => name.startsWith('store.lock'))).toEqual([]);
   });
 
   test('when store.json is damaged, then start fails with a clear message and leaves the file as it was', async () => {
