@@ -12,4 +12,5 @@ export default tseslint.config(
     },
   },
   { files: ['test/support/global*.ts'], rules: { 'no-restricted-syntax': 'off' } },
+  { files: ['test/**/*.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
 );

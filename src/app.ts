@@ -78,10 +78,10 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
   const tokenStore = createTokenStore({ store, secretBox, clock });
 
   // The connector and the refresher need each other (credentials one way, tokens the other): late-bound.
-  let connector: ReturnType<typeof createConnectorService> | undefined;
+  const late: { connector?: ReturnType<typeof createConnectorService> } = {};
   const connectorOrFail = () => {
-    if (!connector) throw new Error('connector used before it was built');
-    return connector;
+    if (!late.connector) throw new Error('connector used before it was built');
+    return late.connector;
   };
   const events = createPartnerEventQueue({
     deps,
@@ -100,7 +100,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     getCredentials: (ref) => connectorOrFail().getCredentials(ref),
     onReauthorizationRequired: (ref, reason) => connectorOrFail().markReauthorizationRequired(ref, reason),
   });
-  connector = createConnectorService({
+  const connector = createConnectorService({
     deps,
     secretBox,
     tokenClient,
@@ -111,6 +111,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     jobberBaseUrl: config.jobberBaseUrl,
     apiVersion,
   });
+  late.connector = connector;
   const pacer = createRateLimiter({ deps, estimateCost: createCostEstimator(jobber.schema), maxWaitMs: config.throttleMaxWaitMs });
   const forwarder = createJobberForwarder({
     deps,
