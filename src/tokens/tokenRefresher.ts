@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { Deps } from '../core/deps';
 import { encodeInstallationRef, type InstallationRef } from '../core/installationRef';
-import type { AccessTokenProvider, AccessTokenResult } from './accessTokenProvider';
+import type { AccessTokenProvider } from './accessTokenProvider';
 import type { JobberTokenClient } from './jobberTokenClient';
 import { isRefreshLockHeld, tryAcquireRefreshLock, tryClaimRefreshToken, type HeldRefreshLock } from './refreshLock';
+import { fingerprintRefreshToken as fingerprint, toAccessTokenResult as toResult, type CachedToken, type RefreshOutcome as Outcome } from './refreshOutcome';
 import { shouldRefresh } from './shouldRefresh';
 import type { TokenPair, TokenRecord, TokenStore } from './tokenStore';
 
@@ -39,18 +39,6 @@ export interface TokenRefresher extends AccessTokenProvider {
   refreshNow(ref: InstallationRef, options?: { onlyIfIdleSince?: number }): Promise<RefreshNowOutcome>;
 }
 
-interface CachedToken {
-  accessToken: string;
-  expiresAt: number;
-  issuedAt: number;
-}
-
-type Outcome =
-  | { kind: 'ok'; token: CachedToken; refreshed: boolean }
-  | { kind: 'not_installed' }
-  | { kind: 'reauthorization_required' }
-  | { kind: 'transient'; message: string; retryAfterMs?: number };
-
 interface FlightIntent {
   rejected?: string;
   onlyIfIdleSince?: number;
@@ -62,8 +50,10 @@ const SPENT_CAPACITY = 100_000;
  * Rotation-safe token refresh (DESIGN.md "Tokens"). Invariant: a refresh token that Jobber accepted (or
  * refused) is never sent again, by any process. How: one flight per installation in this process; one
  * process at a time through the Redis lock; a re-read after locking (another process may have rotated
- * already); the new pair written with a version check before the lock is released; and, as a last line,
- * an in-memory set of refresh tokens this process has spent.
+ * already); a claim per refresh token whose TTL outlasts the token call (so a lock lost to a stall or a
+ * crash never lets a second process send the same token while the first call may be in flight); the new
+ * pair written with a version check before the lock is released; and, as a last line, an in-memory set
+ * of refresh tokens this process has spent.
  */
 export function createTokenRefresher(options: TokenRefresherOptions): TokenRefresher {
   const { deps, tokenStore, tokenClient, marginMs } = options;
@@ -88,7 +78,6 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
 
   const isDue = (t: CachedToken, now: number): boolean => shouldRefresh({ now, expiresAt: t.expiresAt, issuedAt: t.issuedAt, marginMs });
   const toCached = (r: TokenRecord): CachedToken => ({ accessToken: r.accessToken, expiresAt: r.accessTokenExpiresAt, issuedAt: r.issuedAt });
-  const fingerprint = (refreshToken: string): string => createHash('sha256').update(refreshToken).digest('base64url');
   const logRef = (ref: InstallationRef): Record<string, string> => ({ partnerId: ref.partnerId, accountId: ref.accountId });
   const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -195,11 +184,15 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
     }
     markSpent(current.refreshToken);
     const result = await tokenClient.refresh({ ...credentials, refreshToken: current.refreshToken });
-    // Only a transient failure gives the token back; an accepted or refused one stays claimed until the TTL.
-    if (!result.ok && result.kind === 'transient') await claim.release();
+    // Only a transient failure, or a success without rotation (the token stays valid), gives the token back;
+    // an accepted-and-rotated or refused one stays claimed until the TTL and spent in this process for good.
+    const rotated = result.ok && result.tokens.refreshToken !== undefined && result.tokens.refreshToken !== current.refreshToken;
+    if ((result.ok && !rotated) || (!result.ok && result.kind === 'transient')) {
+      await claim.release();
+      spent.delete(fingerprint(current.refreshToken));
+    }
     if (result.ok) {
       backoff.delete(id);
-      if (result.tokens.refreshToken === undefined) spent.delete(fingerprint(current.refreshToken)); // rotation off: still valid
       if (result.tokens.warning) logger.warn({ ...logRef(ref), warning: result.tokens.warning }, 'Jobber token endpoint warning');
       const pair: TokenPair = {
         accessToken: result.tokens.accessToken,
@@ -214,7 +207,7 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
       if (latest && latest.refreshToken !== current.refreshToken) return useRecord(id, latest);
       return requireReauthorization(ref, id, latest ?? current, `token endpoint answered HTTP ${result.status}`);
     }
-    spent.delete(fingerprint(current.refreshToken)); // 5xx/429/timeout: the design keeps the old refresh token
+    // 5xx/429/timeout: the design keeps the old refresh token (released above) and backs off.
     const failures = (backoff.get(id)?.failures ?? 0) + 1;
     const delay = result.retryAfterMs ?? Math.min(backoffMaxMs, backoffBaseMs * 2 ** (failures - 1));
     backoff.set(id, { until: clock.now() + delay, failures, message: result.message });
@@ -262,12 +255,6 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
     const promise = flight(ref, intent).finally(() => inflight.delete(id));
     inflight.set(id, promise);
     return promise;
-  }
-
-  function toResult(outcome: Outcome): AccessTokenResult {
-    if (outcome.kind === 'ok') return { ok: true, accessToken: outcome.token.accessToken, expiresAt: outcome.token.expiresAt };
-    if (outcome.kind === 'transient') return { ok: false, reason: 'transient', message: outcome.message, ...(outcome.retryAfterMs === undefined ? {} : { retryAfterMs: outcome.retryAfterMs }) };
-    return { ok: false, reason: outcome.kind };
   }
 
   return {

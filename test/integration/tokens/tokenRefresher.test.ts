@@ -185,13 +185,20 @@ describe('createTokenRefresher', () => {
     expect(endpoint.counters.failures).toBe(1);
   });
 
-  test('when the response has no refresh token (rotation off), then the old refresh token is kept', async () => {
+  test.each([
+    ['has no refresh token', false],
+    ['repeats the same refresh token', 'echo'],
+  ] as const)('when the response %s (rotation off), then the old refresh token is kept and may be sent again', async (_name, rotate) => {
     const fixture = buildRefresherFixture(store, endpoint.baseUrl);
     const pair = await install(fixture, 50);
-    endpoint.set({ rotate: false });
-    const result = await fixture.refresher.getAccessToken(ref);
-    expect(result.ok && result.accessToken).not.toBe(pair.accessToken);
+    endpoint.set({ rotate });
+    const first = await fixture.refresher.getAccessToken(ref);
+    expect(first.ok && first.accessToken).not.toBe(pair.accessToken);
     expect((await fixture.tokenStore.read(ref))?.refreshToken).toBe(pair.refreshToken);
+    // Jobber rejects the new access token: the same (still valid) refresh token is used again, not refused locally.
+    const second = await fixture.refresher.getAccessToken(ref, { rejected: first.ok ? first.accessToken : '' });
+    expect(second.ok).toBe(true);
+    expect(endpoint.counters).toMatchObject({ refreshes: 2, invalid: 0 });
   });
 
   test('when refreshNow runs with onlyIfIdleSince, then it skips recently refreshed installations and refreshes idle ones', async () => {

@@ -90,9 +90,9 @@ describe('token storm across processes', () => {
     );
     expect(takeover - killedAt).toBeGreaterThanOrEqual(lockTtlMs - 300);
     expect(report?.succeeded).toBeGreaterThan(0);
-    if (counters.refreshes === 1) {
+    if (counters.invalidGrants === 0) {
       // The sandbox dropped the killed call (its connection closed during the latency), so the refresh token
-      // was never spent: the survivor sent it once, after the dead holder's claim expired, and succeeded.
+      // was never spent: the survivor sent it once, after the dead holder's claim expired, and went on.
       expect(counters.refreshReuses).toBe(0);
       expect(report?.reauthorizations).toBe(0);
       expect(finalRecord?.version).toBeGreaterThanOrEqual(record.version + 2);

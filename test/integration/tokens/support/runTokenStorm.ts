@@ -126,6 +126,7 @@ export interface StormSummary {
   succeeded: number;
   failed: number;
   failures: Record<string, number>;
+  failureOffsetsMs: number[];
   retriedAfter401: number;
   latencyMeanMs: number;
   latencyMaxMs: number;
@@ -156,6 +157,7 @@ export async function runStorm(stage: StormStage, options: { workers: number; to
     succeeded: 0,
     failed: 0,
     failures: {},
+    failureOffsetsMs: [],
     retriedAfter401: 0,
     latencyMeanMs: 0,
     latencyMaxMs: 0,
@@ -173,6 +175,7 @@ export async function runStorm(stage: StormStage, options: { workers: number; to
     summary.succeeded += report.succeeded;
     summary.failed += report.failed;
     summary.retriedAfter401 += report.retriedAfter401;
+    summary.failureOffsetsMs.push(...report.failureOffsetsMs);
     summary.latencyMeanMs += report.latencyTotalMs;
     summary.latencyMaxMs = Math.max(summary.latencyMaxMs, report.latencyMaxMs);
     for (const [reason, count] of Object.entries(report.failures)) summary.failures[reason] = (summary.failures[reason] ?? 0) + count;

@@ -23,8 +23,8 @@ interface FakeBehaviour {
   failNext: number;
   failStatus: number;
   retryAfterSeconds?: number;
-  /** false = responses carry no refresh_token (rotation switched off). */
-  rotate: boolean;
+  /** false = responses carry no refresh_token (rotation switched off); 'echo' = they carry the same one. */
+  rotate: boolean | 'echo';
 }
 
 export function buildJwt(payload: Record<string, unknown>): string {
@@ -74,9 +74,10 @@ export async function startFakeTokenEndpoint(initial: Partial<FakeBehaviour> = {
       return send(401, { error: 'Error: The provided refresh token is not valid.' });
     }
     counters.refreshes += 1;
-    if (!behaviour.rotate) {
-      const { accessToken } = issue();
-      return send(200, { access_token: accessToken });
+    if (behaviour.rotate !== true) {
+      const { accessToken, refreshToken: unused } = issue();
+      live.delete(unused);
+      return send(200, behaviour.rotate === 'echo' ? { access_token: accessToken, refresh_token: token } : { access_token: accessToken });
     }
     live.delete(token);
     dead.add(token);

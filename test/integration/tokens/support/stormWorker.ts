@@ -46,6 +46,8 @@ export interface StormWorkerReport {
   reauthorizations: number;
   /** Refresher warnings/errors by message (lock lost, claim busy, save failed...). */
   refresherEvents: Record<string, number>;
+  /** When the first failures happened, ms after the loops started (to tell startup from steady state). */
+  failureOffsetsMs: number[];
   /** Wall time of whole requests (token + GraphQL call + retry), ms. */
   latencyTotalMs: number;
   latencyMaxMs: number;
@@ -72,7 +74,7 @@ async function main(): Promise<void> {
   );
   const deps: Deps = { store, fetch, clock: systemClock, logger };
   const tokenStore = createTokenStore({ store, secretBox: createSecretBox({ keys: config.encryptionKeys.map(parseEncryptionKey) }), clock: deps.clock });
-  const report: StormWorkerReport = { pid: process.pid, requests: 0, succeeded: 0, failed: 0, retriedAfter401: 0, failures: {}, reauthorizations: 0, refresherEvents: events, latencyTotalMs: 0, latencyMaxMs: 0 };
+  const report: StormWorkerReport = { pid: process.pid, requests: 0, succeeded: 0, failed: 0, retriedAfter401: 0, failures: {}, reauthorizations: 0, refresherEvents: events, failureOffsetsMs: [], latencyTotalMs: 0, latencyMaxMs: 0 };
   const refresher = createTokenRefresher({
     deps,
     tokenStore,
@@ -87,7 +89,9 @@ async function main(): Promise<void> {
     },
   });
 
+  let loopsStartedAt = Date.now();
   const fail = (reason: string): void => {
+    if (report.failureOffsetsMs.length < 20) report.failureOffsetsMs.push(Date.now() - loopsStartedAt);
     report.failed += 1;
     report.failures[reason] = (report.failures[reason] ?? 0) + 1;
   };
@@ -104,21 +108,28 @@ async function main(): Promise<void> {
     const first = await refresher.getAccessToken(ref);
     if (!first.ok) return fail(`token:${first.reason}`);
     let response = await callJobber(first.accessToken);
+    let used = first;
     if (response.status === 401) {
       await response.body?.cancel();
       report.retriedAfter401 += 1;
       const second = await refresher.getAccessToken(ref, { rejected: first.accessToken });
       if (!second.ok) return fail(`token-after-401:${second.reason}`);
+      used = second;
       response = await callJobber(second.accessToken);
     }
     const body = (await response.json().catch(() => ({}))) as { data?: { account?: { id?: string } }; errors?: unknown[] };
+    if (response.status === 401 && Date.now() >= used.expiresAt) {
+      // The token was valid when handed out but the call outlived it (harness latency), not a refresh fault.
+      return fail('graphql:401:expired-in-flight');
+    }
     if (response.status !== 200 || body.errors?.length || !body.data?.account?.id) return fail(`graphql:${response.status}`);
     report.succeeded += 1;
   }
 
   await store.ping();
   if (config.startAt !== undefined && config.startAt > Date.now()) await new Promise((r) => setTimeout(r, (config.startAt as number) - Date.now()));
-  const stopAt = Date.now() + config.durationMs;
+  loopsStartedAt = Date.now();
+  const stopAt = loopsStartedAt + config.durationMs;
   const lane = async (offset: number): Promise<void> => {
     for (let i = offset; Date.now() < stopAt; i++) {
       const ref = config.refs[i % config.refs.length] as InstallationRef;
