@@ -39,7 +39,6 @@ export async function gql(base: string, query: string, options: GqlOptions = {})
   });
   const text = await response.text();
   // Tests read arbitrary JSON paths from Jobber-shaped answers; typing each shape would add nothing.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let body: any;
   try {
     body = JSON.parse(text);
