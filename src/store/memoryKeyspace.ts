@@ -6,15 +6,33 @@ import { assertLimit, assertScore, compareScoredMembers, normalizeTtlMs, parseSt
 
 export type KeyspaceOperations = Omit<Store, 'ping' | 'close'>;
 
+/** Expired keys nobody reads again would stay for ever: every this many changes, all are swept. */
+export const SWEEP_EVERY_CHANGES = 1000;
+
 /**
  * The embedded store's data in memory, with Redis's semantics. Every method runs to completion
  * without awaiting, so each one is atomic on Node's single thread (that is what makes
- * compareAndSet and zRem claims safe). Expired keys are dropped when read, and by `sweepExpired`.
- * `onChange` is called after every mutation (the embedded store schedules a write).
+ * compareAndSet and zRem claims safe). Expired keys are dropped when read, and all of them
+ * every SWEEP_EVERY_CHANGES changes, and by `sweepExpired`. `onChange` is called after every
+ * mutation (the embedded store schedules a write).
  */
 export function createMemoryKeyspace(entries: Map<string, StoreEntry>, clock: Clock, onChange: () => void): KeyspaceOperations & {
   sweepExpired(): void;
 } {
+  let changesSinceSweep = 0;
+
+  // Runs after a change is complete, so a sweep never removes the entry a method is working on.
+  function changed(): void {
+    if (++changesSinceSweep >= SWEEP_EVERY_CHANGES) sweepExpired();
+    onChange();
+  }
+
+  function sweepExpired(): void {
+    changesSinceSweep = 0;
+    const now = clock.now();
+    for (const [key, entry] of entries) if (entry.expiresAt !== null && entry.expiresAt <= now) entries.delete(key);
+  }
+
   function live(key: string): StoreEntry | undefined {
     const entry = entries.get(key);
     if (entry && entry.expiresAt !== null && entry.expiresAt <= clock.now()) {
@@ -46,7 +64,7 @@ export function createMemoryKeyspace(entries: Map<string, StoreEntry>, clock: Cl
 
   function putString(key: string, value: string, ttlMs: number | undefined): void {
     entries.set(key, { kind: 'string', value, expiresAt: expiryOf(ttlMs) });
-    onChange();
+    changed();
   }
 
   return {
@@ -64,20 +82,20 @@ export function createMemoryKeyspace(entries: Map<string, StoreEntry>, clock: Cl
       const expiresAt = expiryOf(options.ttlMs); // validates before any change
       if (options.onlyIfAbsent && live(key)) return false;
       entries.set(key, { kind: 'string', value, expiresAt });
-      onChange();
+      changed();
       return true;
     },
     async del(...keys) {
       let count = 0;
       for (const key of keys) if (live(key) && entries.delete(key)) count++;
-      if (count > 0) onChange();
+      if (count > 0) changed();
       return count;
     },
     async getDel(key) {
       const entry = liveString(key);
       if (!entry) return null;
       entries.delete(key);
-      onChange();
+      changed();
       return entry.value;
     },
     async compareAndSet(key, expected, value, options = {}) {
@@ -90,7 +108,7 @@ export function createMemoryKeyspace(entries: Map<string, StoreEntry>, clock: Cl
     async compareAndDelete(key, expected) {
       if (liveString(key)?.value !== expected) return false;
       entries.delete(key);
-      onChange();
+      changed();
       return true;
     },
     async compareAndExpire(key, expected, ttlMs) {
@@ -98,7 +116,7 @@ export function createMemoryKeyspace(entries: Map<string, StoreEntry>, clock: Cl
       const entry = liveString(key);
       if (entry?.value !== expected) return false;
       entry.expiresAt = expiresAt;
-      onChange();
+      changed();
       return true;
     },
     async ttlMs(key) {
@@ -111,7 +129,7 @@ export function createMemoryKeyspace(entries: Map<string, StoreEntry>, clock: Cl
       const entry = liveString(key);
       if (!entry) {
         entries.set(key, { kind: 'string', value: '1', expiresAt });
-        onChange();
+        changed();
         return 1;
       }
       const current = parseStoreInteger(entry.value);
@@ -119,7 +137,7 @@ export function createMemoryKeyspace(entries: Map<string, StoreEntry>, clock: Cl
         throw new GatewayError('INTERNAL_SERVER_ERROR', `Store key ${key} does not hold an integer`);
       }
       entry.value = String(current + 1);
-      onChange();
+      changed();
       return current + 1;
     },
     async zAdd(key, score, member) {
@@ -127,14 +145,14 @@ export function createMemoryKeyspace(entries: Map<string, StoreEntry>, clock: Cl
       const entry = liveZset(key);
       if (entry) entry.members.set(member, score);
       else entries.set(key, { kind: 'zset', members: new Map([[member, score]]), expiresAt: null });
-      onChange();
+      changed();
     },
     async zRem(key, member) {
       const entry = liveZset(key);
       if (!entry || !entry.members.delete(member)) return false;
       // Like Redis, an empty sorted set does not exist.
       if (entry.members.size === 0) entries.delete(key);
-      onChange();
+      changed();
       return true;
     },
     async zRangeByScore(key, min, max, limit) {
@@ -154,9 +172,6 @@ export function createMemoryKeyspace(entries: Map<string, StoreEntry>, clock: Cl
     async zCard(key) {
       return liveZset(key)?.members.size ?? 0;
     },
-    sweepExpired() {
-      const now = clock.now();
-      for (const [key, entry] of entries) if (entry.expiresAt !== null && entry.expiresAt <= now) entries.delete(key);
-    },
+    sweepExpired,
   };
 }

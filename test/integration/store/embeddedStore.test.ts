@@ -206,4 +206,5 @@ describe('embedded store files', () => {
     expect(await again.get('k')).toBeNull();
     await again.close();
   });
+
 });
