@@ -262,6 +262,7 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
       const id = encodeInstallationRef(ref);
       const rejected = callOptions.rejected;
       // At most a few rounds: joining another flight whose answer is the token we just saw rejected.
+      let last: Outcome | undefined;
       for (let round = 0; round < 3; round++) {
         const cached = cache.get(id);
         if (cached && cached.accessToken !== rejected && !isDue(cached, clock.now())) {
@@ -270,9 +271,13 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
         if (cached) cache.delete(id);
         const running = inflight.get(id);
         const outcome = await (running ?? startFlight(ref, rejected === undefined ? {} : { rejected }));
-        if (outcome.kind !== 'ok' || outcome.token.accessToken !== rejected || !running) return toResult(outcome);
+        // A joined flight may have had another purpose (the keeper, another rejected token): if it could not
+        // serve us, decide again with our own intent (its backoff keeps that from calling Jobber again).
+        const unusable = outcome.kind === 'transient' || (outcome.kind === 'ok' && outcome.token.accessToken === rejected);
+        if (!running || !unusable) return toResult(outcome);
+        last = outcome;
       }
-      return { ok: false, reason: 'transient', message: 'access token keeps being rejected' };
+      return last?.kind === 'transient' ? toResult(last) : { ok: false, reason: 'transient', message: 'access token keeps being rejected' };
     },
 
     forget(ref) {

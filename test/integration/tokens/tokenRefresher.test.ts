@@ -212,6 +212,16 @@ describe('createTokenRefresher', () => {
     expect(await fixture.refresher.refreshNow({ partnerId: 'p1', accountId: 'nobody' })).toBe('not_installed');
   });
 
+  test('when a request joins a keeper refresh that fails, then it still gets the valid stored token', async () => {
+    const fixture = buildRefresherFixture(store, endpoint.baseUrl, { inlineRetryMaxMs: 0 });
+    const pair = await install(fixture, 3_600_000); // idle for an hour, far from expiry
+    endpoint.set({ latencyMs: 200, failNext: 1, failStatus: 500 });
+    const keeper = fixture.refresher.refreshNow(ref, { onlyIfIdleSince: Date.now() });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await fixture.refresher.getAccessToken(ref)).toMatchObject({ ok: true, accessToken: pair.accessToken });
+    expect(await keeper).toBe('transient');
+  });
+
   test('when forget is called, then the next call reads the store again', async () => {
     const fixture = buildRefresherFixture(store, endpoint.baseUrl);
     await install(fixture, 3_600_000);
