@@ -27,9 +27,9 @@ export function classifyCallbackQuery(query: Record<string, unknown>): CallbackQ
   const code = readParam(query, 'code');
   const state = readParam(query, 'state');
   if (code === null || state === null) return { kind: 'malformed' };
-  if (code === undefined && state === undefined) {
-    return Object.keys(query).length === 0 || query.error !== undefined ? { kind: 'denied' } : { kind: 'malformed' };
-  }
+  // Standard OAuth servers deny with `error` (and echo `state`); Jobber with nothing at all.
+  if (code === undefined && (query.error !== undefined || Object.keys(query).length === 0)) return { kind: 'denied' };
+  if (code === undefined && state === undefined) return { kind: 'malformed' };
   if (code !== undefined && state === undefined) return { kind: 'marketplace' };
   if (code === undefined || state === undefined) return { kind: 'malformed' };
   return { kind: 'approved', code, state };

@@ -5,6 +5,8 @@ describe('classifyCallbackQuery', () => {
     [{ code: 'c1', state: 's1' }, { kind: 'approved', code: 'c1', state: 's1' }],
     [{}, { kind: 'denied' }],
     [{ error: 'access_denied' }, { kind: 'denied' }],
+    [{ error: 'access_denied', state: 's1' }, { kind: 'denied' }],
+    [{ error: 'access_denied', code: 'c1', state: 's1' }, { kind: 'approved', code: 'c1', state: 's1' }],
     [{ code: 'c1' }, { kind: 'marketplace' }],
     [{ state: 's1' }, { kind: 'malformed' }],
     [{ code: ['a', 'b'], state: 's1' }, { kind: 'malformed' }],
