@@ -1,36 +1,12 @@
-import type { Deps } from '../core/deps';
 import { encodeInstallationRef, type InstallationRef } from '../core/installationRef';
 import type { AccessTokenProvider } from './accessTokenProvider';
-import type { JobberTokenClient } from './jobberTokenClient';
 import { isRefreshLockHeld, tryAcquireRefreshLock, tryClaimRefreshToken, type HeldRefreshLock } from './refreshLock';
 import { fingerprintRefreshToken as fingerprint, toAccessTokenResult as toResult, type CachedToken, type RefreshOutcome as Outcome } from './refreshOutcome';
+import { resolveRefresherSettings, type TokenRefresherOptions } from './refresherSettings';
 import { shouldRefresh } from './shouldRefresh';
-import type { TokenPair, TokenRecord, TokenStore } from './tokenStore';
+import type { TokenPair, TokenRecord } from './tokenStore';
 
-export interface TokenRefresherOptions {
-  deps: Deps;
-  tokenStore: TokenStore;
-  tokenClient: JobberTokenClient;
-  /** TOKEN_REFRESH_MARGIN_MS: see `shouldRefresh` (ms). */
-  marginMs: number;
-  /** The token client's timeout (JOBBER_TIMEOUT_MS, ms); default 15000. Only used for the defaults below. */
-  tokenTimeoutMs?: number;
-  /** Refresh lock TTL (ms); default tokenTimeoutMs + 5000. Renewed every ttl/3 while the token call runs. */
-  lockTtlMs?: number;
-  /** How long a caller waits for another process's refresh before answering transient (ms); default lockTtlMs + tokenTimeoutMs. */
-  lockWaitMs?: number;
-  /** Poll interval while another process holds the lock (ms); default 50. */
-  lockPollMs?: number;
-  /** Backoff after a transient token failure, doubling per failure from base to max (ms); default 1000 and 30000. */
-  backoffBaseMs?: number;
-  backoffMaxMs?: number;
-  /** A transient failure whose backoff is at most this (ms) is retried once inside the same flight; default 2000. */
-  inlineRetryMaxMs?: number;
-  /** The installation's OAuth client credentials; null = none configured (the installation cannot refresh). */
-  getCredentials(ref: InstallationRef): Promise<{ clientId: string; clientSecret: string } | null>;
-  /** Marks the installation REAUTHORIZATION_REQUIRED and tells the partner; awaited, errors are logged. */
-  onReauthorizationRequired(ref: InstallationRef, reason: string): Promise<void>;
-}
+export type { TokenRefresherOptions } from './refresherSettings';
 
 export type RefreshNowOutcome = 'refreshed' | 'skipped' | 'not_installed' | 'reauthorization_required' | 'transient';
 
@@ -58,16 +34,7 @@ const SPENT_CAPACITY = 100_000;
 export function createTokenRefresher(options: TokenRefresherOptions): TokenRefresher {
   const { deps, tokenStore, tokenClient, marginMs } = options;
   const { clock, logger, store } = deps;
-  const tokenTimeoutMs = options.tokenTimeoutMs ?? 15_000;
-  const lockTtlMs = options.lockTtlMs ?? tokenTimeoutMs + 5_000;
-  const lockWaitMs = options.lockWaitMs ?? lockTtlMs + tokenTimeoutMs;
-  const lockPollMs = options.lockPollMs ?? 50;
-  const backoffBaseMs = options.backoffBaseMs ?? 1_000;
-  const backoffMaxMs = options.backoffMaxMs ?? 30_000;
-  const inlineRetryMaxMs = options.inlineRetryMaxMs ?? 2_000;
-  // Outlasts any call that could still be in flight with the claimed token (its own timeout, plus slack for
-  // a stalled event loop). Also how long a crash mid-call blocks the installation's refresh.
-  const claimTtlMs = tokenTimeoutMs + 2_000;
+  const { lockTtlMs, lockWaitMs, lockPollMs, backoffBaseMs, backoffMaxMs, inlineRetryMaxMs, claimTtlMs } = resolveRefresherSettings(options);
 
   const cache = new Map<string, CachedToken>();
   const inflight = new Map<string, Promise<Outcome>>();
