@@ -11,6 +11,9 @@ import type { SecretBox } from './crypto/secretBox';
 import { formatError } from './errors/formatError';
 import { buildGatewaySchema, loadJobberSchema, loadLocalTypeDefs, type JobberSchemaSnapshot } from './gateway/buildGatewaySchema';
 import { createCostEstimator } from './gateway/costEstimator';
+import { createFastPathCache } from './gateway/fastPathCache';
+import { createFastPathHandler } from './gateway/fastPathHandler';
+import { createFastPathTransport } from './gateway/fastPathTransport';
 import { buildGatewayPlugins } from './gateway/gatewayPlugins';
 import type { GatewayServices } from './gateway/gatewayServices';
 import { createJobberExecutor } from './gateway/jobberExecutor';
@@ -47,6 +50,8 @@ export interface AppOptions {
   secretBox: SecretBox;
   /** Defaults to schema/jobber.graphql (loaded once; tests share one snapshot across apps). */
   jobber?: JobberSchemaSnapshot;
+  /** Answer all-Jobber operations without stitching (src/gateway/fastPathHandler.ts). Default true. */
+  fastPath?: boolean;
 }
 
 export interface GatewayApp {
@@ -69,6 +74,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
   const apiVersion = config.jobberApiVersion ?? jobber.version;
   const metrics = createMetrics({
     gateway_jobber_calls_total: 'Calls forwarded to Jobber, by outcome',
+    gateway_fast_path_total: 'POST /graphql requests by what the fast path did',
   });
 
   const partners = createPartnerRegistry({ store, clock });
@@ -113,6 +119,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
   });
   late.connector = connector;
   const pacer = createRateLimiter({ deps, estimateCost: createCostEstimator(jobber.schema), maxWaitMs: config.throttleMaxWaitMs });
+  const transport = createFastPathTransport({ timeoutMs: config.jobberTimeoutMs });
   const forwarder = createJobberForwarder({
     deps,
     jobberBaseUrl: config.jobberBaseUrl,
@@ -121,6 +128,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     accessTokens: refresher,
     onDisconnected: (ref) => connectorOrFail().markDisconnected(ref, 'Jobber says the account disconnected the app.'),
     pacer,
+    transport,
   });
   const keeper = createTokenKeeper({ deps, refresher, idleMs: config.tokenKeeperIdleMs });
   const services = { partners, sessions, connector, forwarder, signingSecrets };
@@ -146,7 +154,18 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     }),
   );
   handler.use(createCallbackRouter(connector));
-  handler.use(createGraphqlRouter({ apollo, services, principals: { adminApiKey: config.adminApiKey, partners, sessions } }));
+  const principals = { adminApiKey: config.adminApiKey, partners, sessions };
+  const fastPath =
+    options.fastPath === false
+      ? undefined
+      : createFastPathHandler({
+          cache: createFastPathCache({ gatewaySchema: schema, jobberSchema: jobber.schema }),
+          gatewaySchema: schema,
+          principals,
+          forwarder,
+          onOutcome: (outcome) => metrics.inc('gateway_fast_path_total', { outcome }),
+        });
+  handler.use(createGraphqlRouter({ apollo, services, principals, fastPath }));
 
   return {
     handler,
@@ -159,6 +178,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
       keeper.stop();
       await events.stop();
       await apollo.stop();
+      await transport.close();
     },
     listen(port, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {

@@ -1,7 +1,7 @@
 import type { DocumentNode } from 'graphql';
 import type { Deps } from '../core/deps';
 import type { InstallationRef } from '../core/installationRef';
-import { ErrorCode, GatewayError } from '../errors/gatewayError';
+import { ErrorCode, GatewayError, isGatewayError } from '../errors/gatewayError';
 import type { AccessTokenProvider } from '../tokens/accessTokenProvider';
 
 /** One GraphQL operation on its way to Jobber. */
@@ -38,6 +38,15 @@ export interface ForwardPacer {
   ): Promise<{ kind: 'ok' } | { kind: 'retry'; waitMs: number } | { kind: 'refuse'; error: GatewayError }>;
 }
 
+/**
+ * One POST to Jobber. Throws on network failure; an error named TimeoutError (or AbortError) means the
+ * call timed out. Default: `deps.fetch` with an AbortSignal timeout; the app uses a keep-alive pool.
+ */
+export type JobberTransport = (
+  url: string,
+  init: { headers: Record<string, string>; body: string },
+) => Promise<{ status: number; text: string; retryAfter: string | null }>;
+
 export interface JobberForwarderOptions {
   deps: Pick<Deps, 'fetch' | 'logger'>;
   /** Jobber origin; requests go to `${jobberBaseUrl}/api/graphql`. */
@@ -50,6 +59,8 @@ export interface JobberForwarderOptions {
   /** Called when Jobber says the account disconnected the app (no refresh is attempted then). */
   onDisconnected(ref: InstallationRef): Promise<void>;
   pacer?: ForwardPacer;
+  /** How calls reach Jobber (createFastPathTransport); default `deps.fetch`, timing out after `timeoutMs`. */
+  transport?: JobberTransport;
 }
 
 export interface JobberForwarder {
@@ -66,7 +77,25 @@ const DISCONNECT_MESSAGE = 'User has disconnected this app';
 export function createJobberForwarder(options: JobberForwarderOptions): JobberForwarder {
   const url = `${options.jobberBaseUrl}/api/graphql`;
   const { logger } = options.deps;
+  const { pacer } = options;
   let versionWarned = false;
+
+  /**
+   * The pacer's bucket lives in the store, but it is only an estimate: when the store is down the
+   * request goes unpaced (Jobber still protects itself) rather than failing a request that a cached
+   * token could serve.
+   */
+  async function paceOrGo<T>(step: () => Promise<T>, fallback: T): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      if (isGatewayError(error) && error.code === ErrorCode.STORE_UNAVAILABLE) {
+        logger.warn({ code: error.code }, 'cost pacing skipped: store unavailable');
+        return fallback;
+      }
+      throw error;
+    }
+  }
 
   async function accessTokenFor(ref: InstallationRef, rejected?: string): Promise<string> {
     const result = await options.accessTokens.getAccessToken(ref, rejected ? { rejected } : undefined);
@@ -85,11 +114,15 @@ export function createJobberForwarder(options: JobberForwarderOptions): JobberFo
     throw new GatewayError(ErrorCode.CONNECTOR_NOT_INSTALLED, `The connector is not installed for account "${ref.accountId}".`);
   }
 
+  const fetchTransport: JobberTransport = async (target, init) => {
+    const response = await options.deps.fetch(target, { method: 'POST', headers: init.headers, body: init.body, signal: AbortSignal.timeout(options.timeoutMs) });
+    return { status: response.status, text: await response.text(), retryAfter: response.headers.get('retry-after') };
+  };
+  const transport = options.transport ?? fetchTransport;
+
   async function send(token: string, body: string): Promise<{ status: number; text: string; retryAfter: string | null }> {
-    let response: Response;
     try {
-      response = await options.deps.fetch(url, {
-        method: 'POST',
+      return await transport(url, {
         headers: {
           authorization: `Bearer ${token}`,
           'content-type': 'application/json',
@@ -97,9 +130,7 @@ export function createJobberForwarder(options: JobberForwarderOptions): JobberFo
           'x-jobber-graphql-version': options.apiVersion,
         },
         body,
-        signal: AbortSignal.timeout(options.timeoutMs),
       });
-      return { status: response.status, text: await response.text(), retryAfter: response.headers.get('retry-after') };
     } catch (error) {
       const name = error instanceof Error ? error.name : '';
       if (name === 'TimeoutError' || name === 'AbortError') {
@@ -128,8 +159,8 @@ export function createJobberForwarder(options: JobberForwarderOptions): JobberFo
 
   return {
     async forward(ref, request) {
-      if (options.pacer) {
-        const verdict = await options.pacer.beforeForward(ref, request);
+      if (pacer) {
+        const verdict = await paceOrGo(() => pacer.beforeForward(ref, request), { kind: 'go' as const });
         if (verdict.kind === 'refuse') throw verdict.error;
       }
       const body = JSON.stringify({
@@ -158,8 +189,11 @@ export function createJobberForwarder(options: JobberForwarderOptions): JobberFo
           continue;
         }
         const json = parse(answer.text);
-        if (options.pacer) {
-          const verdict = await options.pacer.afterResponse(ref, request, { status: answer.status, json, retryAfterHeader: answer.retryAfter });
+        if (pacer) {
+          const verdict = await paceOrGo(
+            () => pacer.afterResponse(ref, request, { status: answer.status, json, retryAfterHeader: answer.retryAfter }),
+            { kind: 'ok' as const },
+          );
           if (verdict.kind === 'refuse') throw verdict.error;
           if (verdict.kind === 'retry' && !throttleRetried) {
             throttleRetried = true;

@@ -1,11 +1,12 @@
 import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { GraphQLError } from 'graphql';
 import { resolvePrincipal, type PrincipalSources } from '../auth/resolvePrincipal';
 import { isGatewayError } from '../errors/gatewayError';
+import { readFastPathHandoff } from '../gateway/fastPathHandler';
 import type { GatewayServices } from '../gateway/gatewayServices';
-import type { RequestContext } from '../gateway/requestContext';
+import type { Principal, RequestContext } from '../gateway/requestContext';
 import { buildExplorerPage, isBrowserPageRequest } from './explorerPage';
 
 export interface GraphqlRouterOptions {
@@ -14,6 +15,8 @@ export interface GraphqlRouterOptions {
   principals: PrincipalSources;
   /** Largest accepted request body. Default '1mb'. */
   bodyLimit?: string;
+  /** Runs between the body parser and Apollo (createFastPathHandler); absent = every operation is stitched. */
+  fastPath?: RequestHandler;
 }
 
 /**
@@ -43,13 +46,19 @@ export function createGraphqlRouter(options: GraphqlRouterOptions): Router {
   router.use(
     '/graphql',
     express.json({ limit: options.bodyLimit ?? '1mb' }),
+    ...(options.fastPath ? [options.fastPath] : []),
     expressMiddleware(options.apollo, {
-      context: async ({ req }): Promise<RequestContext> => {
+      context: async ({ req, res }): Promise<RequestContext> => {
         const accountIdHeader = req.headers['x-account-id'];
         const accountId = Array.isArray(accountIdHeader) ? accountIdHeader[0] : accountIdHeader;
+        // The fast path may have authenticated (or forwarded) already: reuse its outcome, never redo it.
+        const handoff = readFastPathHandoff(res);
+        let services = options.services;
+        if (handoff?.kind === 'forward_failed') services = { ...services, forwarder: { forward: () => Promise.reject(handoff.error) } };
         try {
-          const principal = await resolvePrincipal(req.headers.authorization, accountId, options.principals);
-          return { principal, accountIdHeader: accountId, services: options.services, jobberExtensions: [] };
+          if (handoff?.kind === 'auth_failed') throw handoff.error;
+          const principal: Principal = handoff ? handoff.principal : await resolvePrincipal(req.headers.authorization, accountId, options.principals);
+          return { principal, accountIdHeader: accountId, services, jobberExtensions: [] };
         } catch (error) {
           // Apollo answers a context failure with the GraphQLError's http status (401, 403, 503).
           if (isGatewayError(error)) throw new GraphQLError(error.message, { extensions: error.extensions, originalError: error });

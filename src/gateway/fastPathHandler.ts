@@ -1,0 +1,140 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { getVariableValues, type GraphQLSchema } from 'graphql';
+import { resolvePrincipal, type PrincipalSources } from '../auth/resolvePrincipal';
+import type { FastPathCache } from './fastPathCache';
+import type { JobberForwarder } from './jobberForwarder';
+import type { Principal } from './requestContext';
+import { resolveAccountRef } from './resolveAccountRef';
+
+/**
+ * What the fast path learned before it handed a request to Apollo, so the stitching path neither
+ * authenticates twice nor sends an operation to Jobber twice:
+ * - `auth_failed`: resolvePrincipal threw; the context function throws the same error;
+ * - `principal`: the caller is known but the fast path does not answer (admin, bad X-Account-Id, ...);
+ * - `forward_failed`: the operation went to Jobber and failed with `error`; Apollo formats that same
+ *   error (the stitching executor's forwarder rejects with it instead of calling Jobber again).
+ */
+export type FastPathHandoff =
+  | { kind: 'auth_failed'; error: unknown }
+  | { kind: 'principal'; principal: Principal }
+  | { kind: 'forward_failed'; principal: Principal; error: unknown };
+
+export type FastPathOutcome = 'forwarded' | 'handed_off' | 'not_eligible';
+
+export interface FastPathHandlerOptions {
+  cache: FastPathCache;
+  /** The stitched schema: variables are coerced against it like Apollo would (errors: Apollo answers). */
+  gatewaySchema: GraphQLSchema;
+  principals: PrincipalSources;
+  forwarder: JobberForwarder;
+  /** Called once per POST /graphql with what the fast path did (metrics). */
+  onOutcome?(outcome: FastPathOutcome): void;
+}
+
+const HANDOFF = 'jobberFastPathHandoff';
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+const BODY_KEYS = new Set(['query', 'variables', 'operationName', 'extensions']);
+
+/** The handoff the fast path left for Apollo's context function on this response, if any. */
+export function readFastPathHandoff(res: Response): FastPathHandoff | undefined {
+  return res.locals[HANDOFF] as FastPathHandoff | undefined;
+}
+
+/**
+ * Express middleware between the JSON body parser and Apollo. An operation whose root fields are all
+ * Jobber's (see planFastPath) goes to Jobber as the client wrote it, with the client's variables, and
+ * Jobber's response bytes are the answer (status 200, the content type Apollo would use). Everything
+ * else, and every failure, goes on to Apollo with a handoff, so errors keep Apollo's exact shapes.
+ * Invariant: Apollo is reached only before forwarding, or after a forward that threw (never both
+ * answers, never two sends).
+ */
+export function createFastPathHandler(options: FastPathHandlerOptions): RequestHandler {
+  const { cache, gatewaySchema, principals, forwarder } = options;
+  const outcome = options.onOutcome ?? (() => undefined);
+
+  function handOff(res: Response, next: NextFunction, handoff: FastPathHandoff): void {
+    res.locals[HANDOFF] = handoff;
+    outcome('handed_off');
+    next();
+  }
+
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const body = req.body as unknown;
+    if (req.method !== 'POST' || !isPlainObject(body) || !isSimpleRequest(body) || !acceptsPlainJson(req.headers.accept)) {
+      outcome('not_eligible');
+      return next();
+    }
+    const authorization = req.headers.authorization;
+    // Anonymous callers may only introspect: Apollo's plugin answers them.
+    if (authorization === undefined || authorization.trim() === '') {
+      outcome('not_eligible');
+      return next();
+    }
+    const query = body.query as string;
+    const operationName = (body.operationName ?? null) as string | null;
+    const variables = (body.variables ?? null) as Record<string, unknown> | null;
+    const lookup = cache.lookup(query, operationName);
+    if (lookup.kind === 'stitch') {
+      outcome('not_eligible');
+      return next();
+    }
+    const definitions = lookup.plan.operation.variableDefinitions ?? [];
+    // Apollo answers variables that do not coerce with 400 BAD_USER_INPUT; it does so itself here.
+    if ((definitions.length > 0 || variables !== null) && 'errors' in getVariableValues(gatewaySchema, definitions, variables ?? {}, { maxErrors: 1 })) {
+      outcome('not_eligible');
+      return next();
+    }
+
+    const accountIdHeader = firstHeader(req.headers['x-account-id']);
+    let principal: Principal;
+    try {
+      principal = await resolvePrincipal(authorization, accountIdHeader, principals);
+    } catch (error) {
+      return handOff(res, next, { kind: 'auth_failed', error });
+    }
+    if (principal.kind !== 'partner' && principal.kind !== 'session') return handOff(res, next, { kind: 'principal', principal });
+    let ref;
+    try {
+      ref = resolveAccountRef(principal, accountIdHeader);
+    } catch {
+      return handOff(res, next, { kind: 'principal', principal });
+    }
+
+    let text: string;
+    try {
+      ({ text } = await forwarder.forward(ref, { query, variables, operationName, isMutation: lookup.plan.isMutation, document: lookup.document }));
+    } catch (error) {
+      return handOff(res, next, { kind: 'forward_failed', principal, error });
+    }
+    outcome('forwarded');
+    res.statusCode = 200;
+    res.setHeader('content-type', JSON_CONTENT_TYPE);
+    res.end(text);
+  };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A GraphQL-over-HTTP body with nothing Apollo would treat specially (persisted queries, odd types). */
+function isSimpleRequest(body: Record<string, unknown>): boolean {
+  for (const key in body) if (!BODY_KEYS.has(key)) return false;
+  const { query, variables, operationName, extensions } = body;
+  if (typeof query !== 'string') return false;
+  if (variables !== undefined && variables !== null && !isPlainObject(variables)) return false;
+  if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return false;
+  if (extensions !== undefined && !(isPlainObject(extensions) && Object.keys(extensions).length === 0)) return false;
+  return true;
+}
+
+/** Accept headers for which Apollo answers `application/json; charset=utf-8` (others: Apollo negotiates). */
+function acceptsPlainJson(accept: string | undefined): boolean {
+  if (accept === undefined) return true;
+  const value = accept.trim().toLowerCase();
+  return value === '' || value === '*/*' || value === 'application/json' || value === 'application/json, */*';
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
