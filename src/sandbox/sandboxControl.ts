@@ -86,7 +86,14 @@ export function createSandboxControl(deps: SandboxControlDeps): SandboxControl {
   };
 
   return {
-    registerApp: (app) => void addApp(state, app),
+    registerApp: (app) => {
+      for (const key of ['clientId', 'clientSecret', 'redirectUri'] as const) {
+        if (typeof app?.[key] !== 'string' || !app[key]) throw new Error(`${key} is required`);
+      }
+      if (!URL.canParse(app.redirectUri)) throw new Error('redirectUri must be an absolute URL');
+      if (app.webhookUrl !== undefined && !URL.canParse(app.webhookUrl)) throw new Error('webhookUrl must be an absolute URL');
+      addApp(state, app);
+    },
     createAccount: (input) => {
       if (typeof input?.name !== 'string' || !input.name) throw new Error('name is required');
       return addAccount(state, input);

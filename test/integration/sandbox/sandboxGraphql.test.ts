@@ -235,5 +235,7 @@ describe('sandbox GraphQL', () => {
     expect(((await counters.json()) as { result: { graphqlCalls: number } }).result.graphqlCalls).toEqual(expect.any(Number));
     expect((await post('setGraphqlFailure', { status: 418, count: 1 })).status).toBe(400);
     expect((await post('noSuchMethod', {})).status).toBe(404);
+    expect((await post('registerApp', { clientId: 'x' })).status).toBe(400);
+    expect((await post('registerApp', { clientId: 'x', clientSecret: 'y', redirectUri: 'not a url' })).status).toBe(400);
   });
 });
