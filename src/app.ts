@@ -115,6 +115,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     events,
     publicUrl: config.publicUrl,
     jobberBaseUrl: config.jobberBaseUrl,
+    jobberTimeoutMs: config.jobberTimeoutMs,
     apiVersion,
   });
   late.connector = connector;
