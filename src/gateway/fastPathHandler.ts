@@ -2,7 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { getVariableValues, type GraphQLSchema } from 'graphql';
 import { resolvePrincipal, type PrincipalSources } from '../auth/resolvePrincipal';
 import type { FastPathCache } from './fastPathCache';
-import type { JobberForwarder } from './jobberForwarder';
+import type { ForwardResult, JobberForwarder } from './jobberForwarder';
 import type { Principal } from './requestContext';
 import { resolveAccountRef } from './resolveAccountRef';
 
@@ -12,12 +12,15 @@ import { resolveAccountRef } from './resolveAccountRef';
  * - `auth_failed`: resolvePrincipal threw; the context function throws the same error;
  * - `principal`: the caller is known but the fast path does not answer (admin, bad X-Account-Id, ...);
  * - `forward_failed`: the operation went to Jobber and failed with `error`; Apollo formats that same
- *   error (the stitching executor's forwarder rejects with it instead of calling Jobber again).
+ *   error (the stitching executor's forwarder rejects with it instead of calling Jobber again);
+ * - `forward_answered`: Jobber answered with errors that stitching would re-shape (no data, or an error
+ *   without a path: stitching puts it on every root field); the executor's forwarder returns `result`.
  */
 export type FastPathHandoff =
   | { kind: 'auth_failed'; error: unknown }
   | { kind: 'principal'; principal: Principal }
-  | { kind: 'forward_failed'; principal: Principal; error: unknown };
+  | { kind: 'forward_failed'; principal: Principal; error: unknown }
+  | { kind: 'forward_answered'; principal: Principal; result: ForwardResult };
 
 export type FastPathOutcome = 'forwarded' | 'handed_off' | 'not_eligible';
 
@@ -100,17 +103,28 @@ export function createFastPathHandler(options: FastPathHandlerOptions): RequestH
       return handOff(res, next, { kind: 'principal', principal });
     }
 
-    let text: string;
+    let result: ForwardResult;
     try {
-      ({ text } = await forwarder.forward(ref, { query, variables, operationName, isMutation: lookup.plan.isMutation, document: lookup.document }));
+      result = await forwarder.forward(ref, { query, variables, operationName, isMutation: lookup.plan.isMutation, document: lookup.document });
     } catch (error) {
       return handOff(res, next, { kind: 'forward_failed', principal, error });
     }
+    if (isReshapedByStitching(result)) return handOff(res, next, { kind: 'forward_answered', principal, result });
     outcome('forwarded');
     res.statusCode = 200;
     res.setHeader('content-type', JSON_CONTENT_TYPE);
-    res.end(text);
+    res.end(result.text);
   };
+}
+
+/**
+ * Errors stitching does not pass as they are: with no data (or null data) it answers `data` with each
+ * root field null and every error placed on each root field; an error without a path likewise.
+ */
+function isReshapedByStitching(result: ForwardResult): boolean {
+  const { errors, data } = result.json;
+  if (!errors || errors.length === 0) return false;
+  return data === undefined || data === null || errors.some((error) => !(error as { path?: unknown }).path);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -55,6 +55,7 @@ export function createGraphqlRouter(options: GraphqlRouterOptions): Router {
         const handoff = readFastPathHandoff(res);
         let services = options.services;
         if (handoff?.kind === 'forward_failed') services = { ...services, forwarder: { forward: () => Promise.reject(handoff.error) } };
+        if (handoff?.kind === 'forward_answered') services = { ...services, forwarder: { forward: () => Promise.resolve(handoff.result) } };
         try {
           if (handoff?.kind === 'auth_failed') throw handoff.error;
           const principal: Principal = handoff ? handoff.principal : await resolvePrincipal(req.headers.authorization, accountId, options.principals);

@@ -1,0 +1,172 @@
+import { createTestPartner, installAccount, type TestGateway, type TestPartner } from '../../support/testGateway';
+import { startTwinGateways, type TwinGateways } from './support/startTwinGateways';
+
+type Caller = 'north' | 'noAccount' | 'badAccountId' | 'notInstalled' | 'unknownKey' | 'admin' | 'session' | 'sessionOther' | 'anonymous';
+
+interface CorpusCase {
+  label: string;
+  body: Record<string, unknown>;
+  caller: Caller;
+  /** What the fast path does with it: answers it itself, or hands it to Apollo. */
+  path: 'forwarded' | 'apollo';
+  headers?: Record<string, string>;
+  /** Runs on the sandbox before each of the two requests. */
+  before?: (gateway: TestGateway) => void;
+}
+
+const CLIENTS = 'query Clients($n: Int!) { clients(first: $n) { nodes { id name firstName } totalCount } }';
+
+const corpus: CorpusCase[] = [
+  { label: 'a plain query', body: { query: '{ account { id name } }' }, caller: 'north', path: 'forwarded' },
+  { label: 'aliases', body: { query: '{ a: account { id } b: account { nm: name } c: clients(first: 2) { totalCount } }' }, caller: 'north', path: 'forwarded' },
+  { label: 'variables', body: { query: CLIENTS, variables: { n: 3 } }, caller: 'north', path: 'forwarded' },
+  { label: 'variables and an operation name', body: { query: CLIENTS, variables: { n: 1 }, operationName: 'Clients' }, caller: 'north', path: 'forwarded' },
+  { label: 'a variable default', body: { query: 'query($n: Int = 2) { clients(first: $n) { nodes { id } } }' }, caller: 'north', path: 'forwarded' },
+  {
+    label: 'named fragments and two operations',
+    body: {
+      query: 'query A { account { ...Acc } } query B { clients(first: 2) { nodes { ...C } } } fragment Acc on Account { id name } fragment C on Client { id name }',
+      operationName: 'B',
+    },
+    caller: 'north',
+    path: 'forwarded',
+  },
+  { label: 'inline fragments', body: { query: '{ clients(first: 2) { nodes { ... on Client { id } ... { name } } } }' }, caller: 'north', path: 'forwarded' },
+  { label: 'a root fragment spread', body: { query: 'query { ...Root } fragment Root on Query { account { name } }' }, caller: 'north', path: 'forwarded' },
+  {
+    label: '@skip and @include with variables',
+    body: {
+      query: 'query($s: Boolean!, $i: Boolean!) { account { id name @skip(if: $s) } clients(first: 1) @include(if: $i) { totalCount } }',
+      variables: { s: true, i: false },
+    },
+    caller: 'north',
+    path: 'forwarded',
+  },
+  { label: 'nested __typename', body: { query: '{ account { __typename id } clients(first: 2) { __typename nodes { __typename id } } }' }, caller: 'north', path: 'forwarded' },
+  {
+    label: 'a Jobber mutation with user errors',
+    body: { query: 'mutation { clientEdit(clientId: "nope", input: { firstName: "X" }) { client { id } userErrors { message path } } }' },
+    caller: 'north',
+    path: 'forwarded',
+  },
+  { label: 'a session token', body: { query: '{ account { name } }' }, caller: 'session', path: 'forwarded' },
+  // Handed to Apollo before anything reaches Jobber: Apollo's own answer is the reference.
+  { label: 'root __typename', body: { query: '{ __typename account { id } }' }, caller: 'north', path: 'apollo' },
+  { label: 'a mixed operation', body: { query: '{ connectorInstallation(accountId: "north") { status } account { name } }' }, caller: 'north', path: 'apollo' },
+  { label: 'a validation error', body: { query: '{ account { id notAField } }' }, caller: 'north', path: 'apollo' },
+  { label: 'a syntax error', body: { query: '{ account { id ' }, caller: 'north', path: 'apollo' },
+  { label: 'a missing variable', body: { query: CLIENTS }, caller: 'north', path: 'apollo' },
+  { label: 'a variable of the wrong type', body: { query: CLIENTS, variables: { n: 'three' } }, caller: 'north', path: 'apollo' },
+  { label: 'an unknown operation name', body: { query: CLIENTS, variables: { n: 1 }, operationName: 'Nope' }, caller: 'north', path: 'apollo' },
+  { label: 'variables sent as a string', body: { query: CLIENTS, variables: '{"n":1}' }, caller: 'north', path: 'apollo' },
+  { label: 'no Authorization', body: { query: '{ account { id } }' }, caller: 'anonymous', path: 'apollo' },
+  { label: 'Accept: application/graphql-response+json', body: { query: '{ account { id } }' }, caller: 'north', path: 'apollo', headers: { accept: 'application/graphql-response+json' } },
+  // Authenticated by the fast path, then handed to Apollo with the principal (or the failure).
+  { label: 'an unknown API key', body: { query: '{ account { id } }' }, caller: 'unknownKey', path: 'apollo' },
+  { label: 'the admin key', body: { query: '{ account { id } }' }, caller: 'admin', path: 'apollo' },
+  { label: "a session with another account's X-Account-Id", body: { query: '{ account { id } }' }, caller: 'sessionOther', path: 'apollo' },
+  { label: 'no X-Account-Id', body: { query: '{ account { id } clients(first: 1) { totalCount } }' }, caller: 'noAccount', path: 'apollo' },
+  { label: 'an invalid X-Account-Id', body: { query: '{ account { id } }' }, caller: 'badAccountId', path: 'apollo' },
+  // Forwarded, failed, and handed to Apollo with the error: the forwarder's GatewayError as stitching shows it.
+  { label: 'an account that is not installed', body: { query: '{ account { id } clients(first: 1) { totalCount } }' }, caller: 'notInstalled', path: 'apollo' },
+  {
+    label: 'Jobber answering 502 with errors only',
+    body: { query: '{ account { id } }' },
+    caller: 'north',
+    path: 'apollo',
+    before: (g) => g.sandbox.control.setGraphqlFailure({ status: 502, count: 1 }),
+  },
+  {
+    // Jobber's errors without data: stitching puts them on each root field (data { account: null, ... }),
+    // so the fast path hands Jobber's parsed answer to Apollo instead of its bytes (no second call).
+    label: 'Jobber answering errors and no data',
+    body: { query: '{ account { id } clients(first: 1) { totalCount } }' },
+    caller: 'north',
+    path: 'apollo',
+    before: (g) => g.sandbox.control.setGraphqlFailure({ status: 500, count: 1 }),
+  },
+];
+
+/*
+ * Differences that are inherent, so not in this corpus:
+ * - an error Jobber locates inside partial data (data present, error with a path) reaches the client as
+ *   Jobber wrote it; its `locations` point into the client's own document (sent unchanged), where
+ *   stitching would rebuild the error from its delegated document;
+ * - the fast path sends no ETag header (express computes one per stitched response; POSTs never use it).
+ */
+describe('fast path: identical answers to the stitching path', () => {
+  let twins: TwinGateways;
+  let partner: TestPartner;
+  let sessionToken: string;
+
+  beforeAll(async () => {
+    twins = await startTwinGateways();
+    // A bucket so large it is always full: extensions.cost is then the same whichever path asked first.
+    twins.fast.sandbox.control.setBucket({ maximumAvailable: 1e9, restoreRate: 1e9 });
+    partner = await createTestPartner(twins.fast);
+    const { callbackStatus } = await installAccount(twins.fast, partner, 'north', { accountName: 'North Lawn Care' });
+    expect(callbackStatus).toBe(200);
+    const session = await post(twins.fast, { query: 'mutation { createAccountSession(accountId: "north") { token } }' }, partner.headers());
+    sessionToken = (session.body as { data: { createAccountSession: { token: string } } }).data.createAccountSession.token;
+  }, 60_000);
+  afterAll(() => twins.close());
+
+  function headersOf(caller: Caller): Record<string, string> {
+    switch (caller) {
+      case 'north':
+        return partner.headers('north');
+      case 'noAccount':
+        return partner.headers();
+      case 'badAccountId':
+        return partner.headers('not valid!');
+      case 'notInstalled':
+        return partner.headers('nobody-here');
+      case 'unknownKey':
+        return { authorization: 'Bearer jgp_not-a-real-key', 'x-account-id': 'north' };
+      case 'admin':
+        return { authorization: `Bearer ${twins.fast.adminKey}`, 'x-account-id': 'north' };
+      case 'session':
+        return { authorization: `Bearer ${sessionToken}` };
+      case 'sessionOther':
+        return { authorization: `Bearer ${sessionToken}`, 'x-account-id': 'south' };
+      case 'anonymous':
+        return {};
+    }
+  }
+
+  test.each(corpus.map((c) => [c.label, c] as const))('when the request has %s, then both paths answer the same', async (_label, c) => {
+    const headers = { ...headersOf(c.caller), ...c.headers };
+    const forwardedBefore = await fastPathCount(twins.fast, 'forwarded');
+    const callsBefore = twins.fast.sandbox.control.counters().graphqlCalls;
+    c.before?.(twins.fast);
+    const fast = await post(twins.fast, c.body, headers);
+    const forwarded = (await fastPathCount(twins.fast, 'forwarded')) - forwardedBefore;
+    // A handoff after forwarding reuses Jobber's answer or error: never a second call.
+    expect(twins.fast.sandbox.control.counters().graphqlCalls - callsBefore).toBeLessThanOrEqual(1);
+    c.before?.(twins.stitched);
+    const stitched = await post(twins.stitched, c.body, headers);
+
+    expect(forwarded).toBe(c.path === 'forwarded' ? 1 : 0);
+    expect(fast.status).toBe(stitched.status);
+    expect(fast.contentType).toBe(stitched.contentType);
+    expect(fast.body).toStrictEqual(stitched.body);
+    // Same top-level key order too (errors, data, extensions), so clients that stream-parse see no change.
+    expect(Object.keys(fast.body as object)).toEqual(Object.keys(stitched.body as object));
+  });
+});
+
+async function post(gateway: TestGateway, body: unknown, headers: Record<string, string>) {
+  const response = await fetch(`${gateway.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, contentType: response.headers.get('content-type'), body: JSON.parse(text) as unknown };
+}
+
+async function fastPathCount(gateway: TestGateway, outcome: string): Promise<number> {
+  const text = await (await fetch(`${gateway.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`gateway_fast_path_total{outcome="${outcome}"}`));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+}
