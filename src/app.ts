@@ -22,6 +22,7 @@ import type { RequestContext } from './gateway/requestContext';
 import { createGraphqlRouter } from './http/graphqlRouter';
 import { createHealthRouter } from './http/healthRouter';
 import { createMetrics } from './http/metrics';
+import { createRequestMetrics, REQUEST_METRIC } from './http/requestMetrics';
 import { createRateLimiter } from './ratelimit/createRateLimiter';
 import { createJobberTokenClient } from './tokens/jobberTokenClient';
 import { createTokenKeeper } from './tokens/tokenKeeper';
@@ -73,7 +74,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
   const jobber = options.jobber ?? loadJobberSchema();
   const apiVersion = config.jobberApiVersion ?? jobber.version;
   const metrics = createMetrics({
-    gateway_jobber_calls_total: 'Calls forwarded to Jobber, by outcome',
+    [REQUEST_METRIC]: 'HTTP responses by route and status code',
     gateway_fast_path_total: 'POST /graphql requests by what the fast path did',
   });
 
@@ -146,6 +147,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
 
   const handler = express();
   handler.disable('x-powered-by');
+  handler.use(createRequestMetrics(metrics));
   handler.use(createHealthRouter({ store, isSchemaLoaded: () => true, metrics }));
   handler.use(
     createJobberWebhookRouter({

@@ -153,6 +153,16 @@ describe('gateway: stitching and forwarding against the sandbox', () => {
     expect(html).not.toMatch(/<link[^>]+href=["']https?:/);
   });
 
+  test('when requests were served, then /metrics counts them by route and status in Prometheus text', async () => {
+    await postGraphql(gateway.url, { query: '{ account { id } }' }, partner.headers('north'));
+    const response = await fetch(`${gateway.url}/metrics`);
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const text = await response.text();
+    expect(text).toContain('# TYPE gateway_http_requests_total counter');
+    const line = text.split('\n').find((l) => l.startsWith('gateway_http_requests_total{route="/graphql",status="200"}'));
+    expect(Number(line?.split(' ')[1])).toBeGreaterThan(0);
+  });
+
   test('when health is asked, then /healthz and /readyz answer 200', async () => {
     expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${gateway.url}/readyz`);

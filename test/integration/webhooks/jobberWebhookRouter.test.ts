@@ -104,6 +104,8 @@ describe('POST /webhooks/jobber', () => {
 
     await waitFor(() => gateway.disconnected.length === 1, 'the disconnect');
     expect(gateway.disconnected[0]!.ref).toEqual(partnerTwo.ref);
+    // The event is queued after the disconnect is recorded: wait for it rather than race it.
+    await waitFor(async () => (await gateway.queue.countPending()) === 1, 'the event queued');
     expect(await gateway.queue.runOnce()).toBe(1);
     expect(payloads()).toEqual([
       expect.objectContaining({ type: 'jobber.webhook', topic: 'APP_DISCONNECT', accountId: 'shop-9', jobberAccountId: JOBBER_ACCOUNT }),
