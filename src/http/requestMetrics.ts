@@ -9,8 +9,10 @@ export const REQUEST_METRIC = 'gateway_http_requests_total';
 /** Counts every HTTP response by route and status code. */
 export function createRequestMetrics(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
+    // Read now: routers mounted on a path rewrite req.path while the request goes through them.
+    const path = req.path;
     res.once('finish', () => {
-      const route = ROUTES.find((r) => req.path === r) ?? 'other';
+      const route = ROUTES.find((r) => path === r) ?? 'other';
       metrics.inc(REQUEST_METRIC, { route, status: String(res.statusCode) });
     });
     next();
