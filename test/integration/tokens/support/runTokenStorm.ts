@@ -149,6 +149,7 @@ export async function runStorm(stage: StormStage, options: { workers: number; to
   // Processes start their loops together, after every one of them has compiled and connected.
   const startAt = Date.now() + 3000;
   const reports = await Promise.all(Array.from({ length: workers }, () => stage.startWorker({ startAt, ...overrides }).done));
+  if (process.env.STORM_DEBUG) process.stdout.write(`storm worker reports: ${JSON.stringify(reports)}\n`);
   const elapsedMs = Date.now() - started;
   const sinceInstallMs = Date.now() - stage.installedAt;
   const summary: StormSummary = {

@@ -51,6 +51,8 @@ export interface StormWorkerReport {
   /** Wall time of whole requests (token + GraphQL call + retry), ms. */
   latencyTotalMs: number;
   latencyMaxMs: number;
+  /** When the slowest request started, ms after the loops started. */
+  latencyMaxStartedAtMs: number;
 }
 
 const ACCOUNT_QUERY = JSON.stringify({ query: '{ account { id name } }' });
@@ -74,7 +76,7 @@ async function main(): Promise<void> {
   );
   const deps: Deps = { store, fetch, clock: systemClock, logger };
   const tokenStore = createTokenStore({ store, secretBox: createSecretBox({ keys: config.encryptionKeys.map(parseEncryptionKey) }), clock: deps.clock });
-  const report: StormWorkerReport = { pid: process.pid, requests: 0, succeeded: 0, failed: 0, retriedAfter401: 0, failures: {}, reauthorizations: 0, refresherEvents: events, failureOffsetsMs: [], latencyTotalMs: 0, latencyMaxMs: 0 };
+  const report: StormWorkerReport = { pid: process.pid, requests: 0, succeeded: 0, failed: 0, retriedAfter401: 0, failures: {}, reauthorizations: 0, refresherEvents: events, failureOffsetsMs: [], latencyTotalMs: 0, latencyMaxMs: 0, latencyMaxStartedAtMs: 0 };
   const refresher = createTokenRefresher({
     deps,
     tokenStore,
@@ -137,7 +139,10 @@ async function main(): Promise<void> {
       await oneRequest(ref).catch((error: unknown) => fail(`exception:${error instanceof Error ? error.name : 'unknown'}`));
       const took = Date.now() - started;
       report.latencyTotalMs += took;
-      report.latencyMaxMs = Math.max(report.latencyMaxMs, took);
+      if (took > report.latencyMaxMs) {
+        report.latencyMaxMs = took;
+        report.latencyMaxStartedAtMs = started - loopsStartedAt;
+      }
     }
   };
   await Promise.all(Array.from({ length: config.lanes }, (_, i) => lane(i * 7 + process.pid)));
