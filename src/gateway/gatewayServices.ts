@@ -1,29 +1,10 @@
 import type { AccountSessions } from '../auth/accountSessions';
 import type { PartnerRegistry } from '../auth/partnerRegistry';
 import type { InstallationRef } from '../core/installationRef';
+import type { ConnectorSettingsView } from '../connector/connectorService';
+import type { InstallationStatus as InstallationStatusValue } from '../connector/installationStore';
+import type { InstallationView } from '../connector/installationView';
 import type { JobberForwarder } from './jobberForwarder';
-
-export type InstallationStatusValue = 'PENDING' | 'INSTALLED' | 'REAUTHORIZATION_REQUIRED' | 'DISCONNECTED';
-
-export interface InstallationView {
-  accountId: string;
-  status: InstallationStatusValue;
-  jobberAccountId: string | null;
-  jobberAccountName: string | null;
-  installedAt: Date | null;
-  accessTokenExpiresAt: Date | null;
-  lastRefreshedAt: Date | null;
-  lastError: string | null;
-}
-
-export interface ConnectorSettingsView {
-  clientId: string | null;
-  clientSecretSet: boolean;
-  callbackUrl: string;
-  apiVersion: string;
-  webhookUrl: string | null;
-  returnUrlOrigins: string[];
-}
 
 /** What the local resolvers need of the connector (implemented by src/connector/connectorService.ts). */
 export interface ConnectorApi {
