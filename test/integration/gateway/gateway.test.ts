@@ -112,6 +112,21 @@ describe('gateway: stitching and forwarding against the sandbox', () => {
     expect(answer.body.errors?.[0]?.extensions?.code).toBe(code);
   });
 
+  test('when a query comes as GET with URL parameters, then it is answered like a POST', async () => {
+    const url = `${gateway.url}/graphql?query=${encodeURIComponent('{ account { name } }')}`;
+    const response = await fetch(url, { headers: { ...partner.headers('north'), accept: 'application/json' } });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ data: { account: { name: 'North Lawn Care' } } });
+  });
+
+  test('when a mutation comes as GET, then it is refused and nothing reaches Jobber', async () => {
+    const before = gateway.sandbox.control.counters().graphqlCalls;
+    const url = `${gateway.url}/graphql?query=${encodeURIComponent('mutation { appDisconnect { userErrors { message } } }')}`;
+    const response = await fetch(url, { headers: { ...partner.headers('north'), accept: 'application/json' } });
+    expect(response.status).toBe(405);
+    expect(gateway.sandbox.control.counters().graphqlCalls).toBe(before);
+  });
+
   test('when the body is not JSON, then 400 with a code, never a 500', async () => {
     const response = await fetch(`${gateway.url}/graphql`, {
       method: 'POST',
