@@ -145,6 +145,9 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     // Every caller authenticates with a bearer header, never a cookie, so a cross-site request cannot
     // borrow anyone's credentials: Apollo's CSRF guard would only refuse plain GET queries from curl.
     csrfPrevention: false,
+    // Only main.ts handles signals (it stops Apollo through close()). Apollo's own SIGTERM handler, installed
+    // whenever NODE_ENV is not 'test', made every shutdown hang until main's 10 s fallback exit with code 1.
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
 
