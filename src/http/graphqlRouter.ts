@@ -4,6 +4,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import { GraphQLError } from 'graphql';
 import { resolvePrincipal, type PrincipalSources } from '../auth/resolvePrincipal';
 import { isGatewayError } from '../errors/gatewayError';
+import { createFastPathBodyReader } from '../gateway/fastPathBody';
 import { readFastPathHandoff } from '../gateway/fastPathHandler';
 import type { GatewayServices } from '../gateway/gatewayServices';
 import type { Principal, RequestContext } from '../gateway/requestContext';
@@ -45,6 +46,8 @@ export function createGraphqlRouter(options: GraphqlRouterOptions): Router {
 
   router.use(
     '/graphql',
+    // With the fast path, plain JSON bodies are read by a lean reader (express.json skips bodies already read).
+    ...(options.fastPath ? [createFastPathBodyReader({ limitBytes: parseByteSize(options.bodyLimit ?? '1mb') })] : []),
     express.json({ limit: options.bodyLimit ?? '1mb' }),
     ...(options.fastPath ? [options.fastPath] : []),
     expressMiddleware(options.apollo, {
@@ -80,4 +83,12 @@ export function createGraphqlRouter(options: GraphqlRouterOptions): Router {
     next(error);
   });
   return router;
+}
+
+/** '1mb', '100kb', '512b' or a plain number of bytes (the forms express.json's `limit` takes here). */
+function parseByteSize(size: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(size.trim());
+  if (!match) throw new Error(`bodyLimit "${size}" is not a size like 1mb`);
+  const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(match[2] ?? 'b').toLowerCase() as 'b'];
+  return Math.floor(Number(match[1]) * unit);
 }

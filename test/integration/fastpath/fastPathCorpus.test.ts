@@ -92,7 +92,8 @@ const corpus: CorpusCase[] = [
  * - an error Jobber locates inside partial data (data present, error with a path) reaches the client as
  *   Jobber wrote it; its `locations` point into the client's own document (sent unchanged), where
  *   stitching would rebuild the error from its delegated document;
- * - the fast path sends no ETag header (express computes one per stitched response; POSTs never use it).
+ * - the fast path sends no ETag header (express computes one per stitched response; POSTs never use it);
+ * - the fast path's body is Jobber's bytes, which may lack the newline Apollo ends its bodies with.
  */
 describe('fast path: identical answers to the stitching path', () => {
   let twins: TwinGateways;
@@ -153,6 +154,32 @@ describe('fast path: identical answers to the stitching path', () => {
     // Same top-level key order too (errors, data, extensions), so clients that stream-parse see no change.
     expect(Object.keys(fast.body as object)).toEqual(Object.keys(stitched.body as object));
   });
+
+  test.each([
+    ['JSON that does not parse', 'application/json', '{"query": "{ account { id } }"'],
+    ['a JSON string', 'application/json', '"{ account { id } }"'],
+    ['an empty body', 'application/json', ''],
+    ['a JSON array', 'application/json', '[{"query": "{ account { id } }"}]'],
+    ['a charset in the content type', 'application/json; charset=UTF-8', '{"query": "{ account { name } }"}'],
+    ['a text/plain body', 'text/plain', '{"query": "{ account { id } }"}'],
+  ])('when the body is %s, then both paths answer the same', async (_label, contentType, body) => {
+    const send = async (gateway: TestGateway) => {
+      const response = await fetch(`${gateway.url}/graphql`, { method: 'POST', headers: { ...partner.headers('north'), 'content-type': contentType }, body });
+      // Parsed when JSON: Apollo ends its body with a newline, Jobber's bytes (the fast path's) may not.
+      const text = await response.text();
+      return { status: response.status, contentType: response.headers.get('content-type'), body: parseOrKeep(text) };
+    };
+    expect(await send(twins.fast)).toStrictEqual(await send(twins.stitched));
+  });
+
+  test('when a body is larger than the limit, then both paths answer 413', async () => {
+    const body = JSON.stringify({ query: `{ account { id } } # ${'x'.repeat(1024 * 1024)}` });
+    for (const gateway of [twins.fast, twins.stitched]) {
+      const response = await fetch(`${gateway.url}/graphql`, { method: 'POST', headers: { ...partner.headers('north'), 'content-type': 'application/json' }, body });
+      expect(response.status).toBe(413);
+      expect(await response.json()).toEqual({ errors: [{ message: 'The request body is too large.', extensions: { code: 'BAD_REQUEST' } }] });
+    }
+  });
 });
 
 async function post(gateway: TestGateway, body: unknown, headers: Record<string, string>) {
@@ -169,4 +196,12 @@ async function fastPathCount(gateway: TestGateway, outcome: string): Promise<num
   const text = await (await fetch(`${gateway.url}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`gateway_fast_path_total{outcome="${outcome}"}`));
   return line ? Number(line.split(' ').at(-1)) : 0;
+}
+
+function parseOrKeep(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }

@@ -1,0 +1,195 @@
+/**
+ * `npm run bench`: the sandbox and the gateway each in a child process (so the gateway's CPU is its
+ * own), autocannon in this one. Env: BENCH_SECONDS (default 10) per load phase; REDIS_URL = the gateway
+ * uses that Redis instead of the embedded in-memory store; BENCH_GATEWAY_NODE_ARGS: extra node flags for the
+ * gateway process (profiling). Prints one table, then the memory and
+ * startup checks with their targets. Never exits non-zero on a FAIL (the machine is shared and noisy).
+ */
+import { resolve } from 'node:path';
+import { approveConsent } from '../src/sandbox/approveConsent';
+import { formatReport, type PhaseRow } from './benchReport';
+import { startChild, type BenchChild } from './childProcess';
+import type { GatewayReady } from './gatewayWorker';
+import { runLoad, runSerialLatency, type LoadTarget } from './loadPhases';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = 32;
+const MEMORY_ACCOUNTS = 1000;
+const MEMORY_REQUESTS = 100_000;
+const VERSION = '2022-03-10';
+
+interface Stats {
+  cpu: { user: number; system: number };
+  rss: number;
+}
+
+// Unique variables per request: `$id` names no client (answer null, same cost), `$n` cycles 1..10.
+const JOBBER_QUERY = 'query Bench($n: Int!, $id: EncodedId!) { clients(first: $n) { nodes { id name } } client(id: $id) { id } }';
+const MIXED_QUERY =
+  'query BenchMixed($n: Int!, $id: EncodedId!) { connectorSettings { clientId } clients(first: $n) { nodes { id name } } client(id: $id) { id } }';
+const bodyOf = (query: string) => (i: number) => JSON.stringify({ query, variables: { n: 1 + (i % 10), id: `bench-${i}` } });
+
+async function main(): Promise<void> {
+  const sandbox = await startChild<{ url: string }>(resolve(__dirname, 'sandboxWorker.ts'));
+  const spawnedAt = performance.now();
+  // BENCH_GATEWAY_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the gateway process.
+  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const gateway = await startChild<GatewayReady>(resolve(__dirname, 'gatewayWorker.ts'), { JOBBER_BASE_URL: sandbox.ready.url }, nodeArgs);
+  const spawnToReadyMs = performance.now() - spawnedAt;
+  try {
+    await run(sandbox, gateway, spawnToReadyMs);
+  } finally {
+    await gateway.stop();
+    await sandbox.stop();
+  }
+}
+
+async function run(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<GatewayReady>, spawnToReadyMs: number): Promise<void> {
+  const gw = gateway.ready;
+  log(`sandbox ${sandbox.ready.url}, gateway ${gw.url} (store: ${gw.store}), ${SECONDS}s per phase, ${CONNECTIONS} connections`);
+  const partner = await setUpPartner(sandbox, gw);
+  const directToken = partner.directToken;
+
+  const direct: LoadTarget = {
+    url: `${sandbox.ready.url}/api/graphql`,
+    headers: { authorization: `Bearer ${directToken}`, 'x-jobber-graphql-version': VERSION },
+    body: bodyOf(JOBBER_QUERY),
+  };
+  const fast: LoadTarget = { url: `${gw.url}/graphql`, headers: partner.headers('bench-main'), body: bodyOf(JOBBER_QUERY) };
+  const mixed: LoadTarget = { url: `${gw.url}/graphql`, headers: partner.headers('bench-main'), body: bodyOf(MIXED_QUERY) };
+  await assertAnswers(fast);
+  await assertAnswers(mixed);
+
+  const rows: PhaseRow[] = [];
+  for (const [name, target] of [
+    ['direct to sandbox', direct],
+    ['gateway fast path', fast],
+    ['gateway mixed op', mixed],
+  ] as const) {
+    log(`warm-up: ${name}`);
+    await runLoad(target, { connections: CONNECTIONS, seconds: Math.min(2, SECONDS) });
+    log(`measuring: ${name}`);
+    const before = await gateway.call<Stats>('stats');
+    const load = await runLoad(target, { connections: CONNECTIONS, seconds: SECONDS });
+    const after = await gateway.call<Stats>('stats');
+    const viaGateway = target !== direct;
+    rows.push({
+      name,
+      ...load,
+      cpuUsPerRequest: viaGateway ? cpuMicros(before, after) / Math.max(1, load.requests) : undefined,
+      sysUsPerRequest: viaGateway ? (after.cpu.system - before.cpu.system) / Math.max(1, load.requests) : undefined,
+      rssMb: viaGateway ? after.rss / 1e6 : undefined,
+    });
+  }
+
+  log('1-connection latency');
+  const latencySeconds = Math.max(1, Math.min(3, SECONDS / 3));
+  await runSerialLatency(direct, 0.5);
+  await runSerialLatency(fast, 0.5);
+  const directSerial = await runSerialLatency(direct, latencySeconds);
+  const fastSerial = await runSerialLatency(fast, latencySeconds);
+
+  log(`memory: installing ${MEMORY_ACCOUNTS} accounts`);
+  await installMany(sandbox, gateway, partner, MEMORY_ACCOUNTS);
+  const spread: LoadTarget = {
+    url: `${gw.url}/graphql`,
+    headers: partner.headers(),
+    headersFor: (i) => ({ 'x-account-id': `acct-${i % MEMORY_ACCOUNTS}` }),
+    body: bodyOf(JOBBER_QUERY),
+  };
+  await assertAnswers(spread);
+  log(`memory: ${MEMORY_REQUESTS / 2} requests over ${MEMORY_ACCOUNTS} accounts`);
+  const first = await runLoad(spread, { connections: CONNECTIONS, amount: MEMORY_REQUESTS / 2 });
+  const at50k = await gateway.call<Stats>('stats');
+  log(`memory: ${MEMORY_REQUESTS / 2} more`);
+  const second = await runLoad(spread, { connections: CONNECTIONS, amount: MEMORY_REQUESTS / 2 });
+  const at100k = await gateway.call<Stats>('stats');
+
+  process.stdout.write(
+    formatReport({
+      store: gw.store,
+      seconds: SECONDS,
+      connections: CONNECTIONS,
+      rows,
+      serial: { directP50Ms: directSerial.p50Ms, fastP50Ms: fastSerial.p50Ms, directP99Ms: directSerial.p99Ms, fastP99Ms: fastSerial.p99Ms },
+      memory: {
+        accounts: MEMORY_ACCOUNTS,
+        requests: first.requests + second.requests,
+        failures: first.failures + second.failures,
+        rssAt50kMb: at50k.rss / 1e6,
+        rssAt100kMb: at100k.rss / 1e6,
+        reqPerSec: (first.reqPerSec + second.reqPerSec) / 2,
+      },
+      startup: { readyMs: gw.readyMs, createAppMs: gw.createAppMs, spawnToReadyMs },
+    }),
+  );
+}
+
+interface BenchPartner {
+  partnerId: string;
+  clientId: string;
+  directToken: string;
+  headers(accountId?: string): Record<string, string>;
+}
+
+/** A partner through the admin mutation, its sandbox app, and one account installed through the real flow. */
+async function setUpPartner(sandbox: BenchChild<{ url: string }>, gw: GatewayReady): Promise<BenchPartner> {
+  const created = await graphql(gw.url, 'mutation { createPartner(name: "Bench") { partner { id } apiKey } }', {}, { authorization: `Bearer ${gw.adminKey}` });
+  const { partner, apiKey } = created.createPartner as { partner: { id: string }; apiKey: string };
+  const headers = (accountId?: string) => ({ authorization: `Bearer ${apiKey}`, ...(accountId ? { 'x-account-id': accountId } : {}) });
+  const clientId = 'bench-app';
+  const clientSecret = 'bench-secret-0123456789abcdef';
+  await sandbox.call('registerApp', { clientId, clientSecret, redirectUri: `${gw.url}/connector/callback` });
+  // A second app on the same Jobber account gives the direct phase its own grant (same data, own token).
+  await sandbox.call('registerApp', { clientId: 'bench-direct', clientSecret, redirectUri: 'http://127.0.0.1/unused' });
+  await graphql(gw.url, 'mutation($i: ConnectorSettingsInput!) { updateConnectorSettings(input: $i) { clientId } }', { i: { clientId, clientSecret } }, headers());
+  const install = await graphql(gw.url, 'mutation($i: InstallConnectorInput!) { installConnector(input: $i) { consentUrl } }', { i: { accountId: 'bench-main' } }, headers());
+  const [account] = await sandbox.call<{ id: string }[]>('createAccounts', ['Bench Lawn Care']);
+  const { location } = await approveConsent((install.installConnector as { consentUrl: string }).consentUrl, { accountId: account!.id });
+  const callback = await fetch(location, { redirect: 'manual' });
+  if (callback.status >= 400) throw new Error(`install callback answered ${callback.status}: ${await callback.text()}`);
+  const [direct] = await sandbox.call<{ access_token: string }[]>('issueTokens', { clientId: 'bench-direct', accountIds: [account!.id] });
+  return { partnerId: partner.id, clientId, directToken: direct!.access_token, headers };
+}
+
+/** `count` more accounts, installed the quick way: sandbox tokens written straight to the token store. */
+async function installMany(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<GatewayReady>, partner: BenchPartner, count: number): Promise<void> {
+  const batch = 200;
+  for (let start = 0; start < count; start += batch) {
+    const names = Array.from({ length: Math.min(batch, count - start) }, (_, k) => `Bench Account ${start + k}`);
+    const accounts = await sandbox.call<{ id: string }[]>('createAccounts', names);
+    const tokens = await sandbox.call<{ access_token: string; refresh_token: string }[]>('issueTokens', {
+      clientId: partner.clientId,
+      accountIds: accounts.map((a) => a.id),
+    });
+    await gateway.call('installTokens', {
+      partnerId: partner.partnerId,
+      accounts: tokens.map((t, k) => ({ accountId: `acct-${start + k}`, accessToken: t.access_token, refreshToken: t.refresh_token })),
+    });
+  }
+}
+
+async function assertAnswers(target: LoadTarget): Promise<void> {
+  const response = await fetch(target.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...target.headers, ...target.headersFor?.(0) },
+    body: target.body(0),
+  });
+  const text = await response.text();
+  if (response.status !== 200 || text.includes('"errors"')) throw new Error(`${target.url} answered ${response.status}: ${text.slice(0, 300)}`);
+}
+
+async function graphql(url: string, query: string, variables: Record<string, unknown>, headers: Record<string, string>): Promise<Record<string, unknown>> {
+  const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
+  const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown };
+  if (!body.data || body.errors) throw new Error(`${query.slice(0, 40)}… failed: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+const cpuMicros = (before: Stats, after: Stats): number => after.cpu.user - before.cpu.user + (after.cpu.system - before.cpu.system);
+const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,93 @@
+export interface PhaseRow {
+  name: string;
+  requests: number;
+  reqPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  failures: number;
+  /** Gateway process CPU (user + system) per request, µs; undefined for the direct phase. */
+  cpuUsPerRequest: number | undefined;
+  /** The kernel's share of it (loopback TCP is charged to the sender), µs. */
+  sysUsPerRequest: number | undefined;
+  /** Gateway RSS after the phase, MB; undefined for the direct phase. */
+  rssMb: number | undefined;
+}
+
+export interface BenchReport {
+  store: string;
+  seconds: number;
+  connections: number;
+  /** The first row is direct-to-sandbox, the reference of the ratios. */
+  rows: PhaseRow[];
+  serial: { directP50Ms: number; fastP50Ms: number; directP99Ms: number; fastP99Ms: number };
+  memory: { accounts: number; requests: number; failures: number; rssAt50kMb: number; rssAt100kMb: number; reqPerSec: number };
+  startup: { readyMs: number; createAppMs: number; spawnToReadyMs: number };
+}
+
+/** The issue's targets (issue 7), checked against one run. */
+const TARGETS = {
+  fastRatio: 0.75,
+  mixedRatio: 0.5,
+  addedSerialP50Ms: 1,
+  rssMb: 250,
+  /** RSS may move this much between 50k and 100k requests and still count as "not growing" (GC noise). */
+  rssGrowthTolerance: 0.1,
+  startupMs: 2000,
+};
+
+/** The bench's one printed report: the load table, then every target with PASS/FAIL. */
+export function formatReport(report: BenchReport): string {
+  const [direct, fast, mixed] = report.rows;
+  const ratio = (row: PhaseRow | undefined) => (row && direct ? row.reqPerSec / direct.reqPerSec : NaN);
+  const lines: string[] = [];
+  lines.push('', `jobber-gateway bench: ${report.connections} connections, ${report.seconds} s per phase, gateway store: ${report.store}`, '');
+  const header = ['phase', 'req/s', 'ratio', 'p50 ms', 'p99 ms', 'gw CPU µs/req', '(of it sys)', 'gw RSS MB', 'requests', 'failed'];
+  const table = report.rows.map((row) => [
+    row.name,
+    row.reqPerSec.toFixed(0),
+    ratio(row).toFixed(2),
+    row.p50Ms.toFixed(0),
+    row.p99Ms.toFixed(0),
+    row.cpuUsPerRequest === undefined ? '-' : row.cpuUsPerRequest.toFixed(0),
+    row.sysUsPerRequest === undefined ? '-' : row.sysUsPerRequest.toFixed(0),
+    row.rssMb === undefined ? '-' : row.rssMb.toFixed(0),
+    String(row.requests),
+    String(row.failures),
+  ]);
+  lines.push(...formatTable([header, ...table]));
+  const { serial, memory, startup } = report;
+  const addedP50 = serial.fastP50Ms - serial.directP50Ms;
+  lines.push(
+    '',
+    `1 connection: direct p50 ${serial.directP50Ms.toFixed(3)} ms (p99 ${serial.directP99Ms.toFixed(3)}), ` +
+      `fast path p50 ${serial.fastP50Ms.toFixed(3)} ms (p99 ${serial.fastP99Ms.toFixed(3)}): added p50 ${addedP50.toFixed(3)} ms`,
+    `memory: ${memory.requests} requests over ${memory.accounts} accounts at ${memory.reqPerSec.toFixed(0)} req/s (${memory.failures} failed): ` +
+      `RSS ${memory.rssAt50kMb.toFixed(0)} MB at 50k, ${memory.rssAt100kMb.toFixed(0)} MB at 100k`,
+    `startup: ${startup.readyMs.toFixed(0)} ms from process start to listening (createApp ${startup.createAppMs.toFixed(0)} ms; ` +
+      `${startup.spawnToReadyMs.toFixed(0)} ms seen from the parent, tsx included)`,
+    '',
+    'targets:',
+  );
+  const growth = memory.rssAt100kMb / memory.rssAt50kMb - 1;
+  const checks: [string, string, string, boolean][] = [
+    ['fast path req/s ratio to direct', `>= ${TARGETS.fastRatio}`, ratio(fast).toFixed(2), ratio(fast) >= TARGETS.fastRatio],
+    ['mixed operation req/s ratio to direct', `>= ${TARGETS.mixedRatio}`, ratio(mixed).toFixed(2), ratio(mixed) >= TARGETS.mixedRatio],
+    ['added p50 at 1 connection', `< ${TARGETS.addedSerialP50Ms} ms`, `${addedP50.toFixed(3)} ms`, addedP50 < TARGETS.addedSerialP50Ms],
+    ['RSS after 100k requests / 1000 accounts', `< ${TARGETS.rssMb} MB`, `${memory.rssAt100kMb.toFixed(0)} MB`, memory.rssAt100kMb < TARGETS.rssMb],
+    [
+      'RSS growth 50k -> 100k',
+      `<= ${(TARGETS.rssGrowthTolerance * 100).toFixed(0)} %`,
+      `${(growth * 100).toFixed(1)} %`,
+      growth <= TARGETS.rssGrowthTolerance,
+    ],
+    ['startup with the full Jobber snapshot', `< ${TARGETS.startupMs} ms`, `${startup.readyMs.toFixed(0)} ms`, startup.readyMs < TARGETS.startupMs],
+    ['no failed request', '0', String(report.rows.reduce((n, r) => n + r.failures, memory.failures)), report.rows.every((r) => r.failures === 0) && memory.failures === 0],
+  ];
+  lines.push(...formatTable([['target', 'wanted', 'measured', ''], ...checks.map(([name, wanted, measured, ok]) => [name, wanted, measured, ok ? 'PASS' : 'FAIL'])]));
+  return lines.join('\n') + '\n';
+}
+
+function formatTable(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
+  return rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  '));
+}
