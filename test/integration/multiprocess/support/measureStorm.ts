@@ -1,5 +1,6 @@
 import { buildRefreshLockKey } from '../../../../src/tokens/refreshLock';
 import { countFailureReasons, type StormResult } from './runGatewayStorm';
+import type { TapCounts } from './startJobberTap';
 import { readInstallationStatuses, readTokenVersions, type GatewayCluster } from './startGatewayCluster';
 
 export interface StormReport {
@@ -19,6 +20,8 @@ export interface StormReport {
   /** Whole token lifetimes in the window: the "expiries that happened" a reader would expect. */
   lifetimesInWindow: number;
   sandbox: { refreshes: number; tokenCalls: number; refreshReuses: number; invalidGrants: number };
+  /** Jobber's GraphQL 401s as the tap saw them. */
+  jobber: TapCounts;
   statuses: Record<string, string>;
   storm: StormResult;
 }
@@ -58,6 +61,7 @@ export async function measureStorm(
   run: () => Promise<StormResult>,
 ): Promise<StormReport> {
   cluster.sandbox.control.resetCounters();
+  cluster.tap.reset();
   const before = await readTokenVersions(cluster);
   const opened = Date.now();
   const storm = await run();
@@ -79,6 +83,7 @@ export async function measureStorm(
     maxRefreshesPerAccount: maxRefreshesIn(windowMs, tokenLifetimeSeconds),
     lifetimesInWindow: Math.floor(windowMs / (tokenLifetimeSeconds * 1000)),
     sandbox: { refreshes: counters.refreshes, tokenCalls: counters.tokenCalls, refreshReuses: counters.refreshReuses, invalidGrants: counters.invalidGrants },
+    jobber: cluster.tap.counts(),
     statuses: await readInstallationStatuses(cluster, cluster.gateways[0]!.url),
     storm,
   };

@@ -8,6 +8,7 @@ import { createTokenStore, type TokenStore } from '../../../../src/tokens/tokenS
 import { findFreePort, startGatewayProcess, type GatewayProcess } from '../../../support/gatewayProcess';
 import { createTestPartner, installAccount, postGraphql, type TestGateway, type TestPartner } from '../../../support/testGateway';
 import { startRedisServer, type RedisServerProcess } from '../../store/redisServerProcess';
+import { startJobberTap, type JobberTap } from './startJobberTap';
 
 export interface ClusterAccount {
   /** The partner's account id (x-account-id). */
@@ -23,6 +24,8 @@ export interface ClusterAccount {
 
 export interface GatewayCluster {
   sandbox: Sandbox;
+  /** The gateways' JOBBER_BASE_URL: a pass-through in front of the sandbox that classifies 401s. */
+  tap: JobberTap;
   redis: RedisServerProcess;
   gateways: GatewayProcess[];
   partner: TestPartner;
@@ -65,6 +68,8 @@ export async function startGatewayCluster(options: GatewayClusterOptions): Promi
       bucket: { maximumAvailable: 1e9, restoreRate: 1e9 },
     });
     closers.push(() => sandbox.close());
+    const tap = await startJobberTap(sandbox.url);
+    closers.push(() => tap.close());
     const encryptionKey = randomBytes(32);
     const adminKey = randomBytes(24).toString('base64url');
     const firstPort = await findFreePort();
@@ -74,7 +79,7 @@ export async function startGatewayCluster(options: GatewayClusterOptions): Promi
       GATEWAY_ENCRYPTION_KEY: encryptionKey.toString('base64'),
       ADMIN_API_KEY: adminKey,
       PUBLIC_URL: publicUrl,
-      JOBBER_BASE_URL: sandbox.url,
+      JOBBER_BASE_URL: tap.url,
       // Refresh when a tenth of the token's life is left (DESIGN.md): the margin is never the smaller one.
       TOKEN_REFRESH_MARGIN_MS: '300000',
       ...options.env,
@@ -113,6 +118,7 @@ export async function startGatewayCluster(options: GatewayClusterOptions): Promi
 
     return {
       sandbox,
+      tap,
       redis,
       gateways,
       partner,
