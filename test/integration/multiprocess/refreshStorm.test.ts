@@ -1,14 +1,14 @@
 import { shouldRefresh } from '../../../src/tokens/shouldRefresh';
 import { killRefreshLockHolder } from './support/killRefreshLockHolder';
 import { measureStorm, waitForNoRefreshLocks, type StormReport } from './support/measureStorm';
-import { countFailureReasons, runGatewayStorm } from './support/runGatewayStorm';
+import { countFailureReasons, runGatewayStorm, type StormResult } from './support/runGatewayStorm';
 import type { TapCounts } from './support/startJobberTap';
 import { readInstallationStatuses, startGatewayCluster, type GatewayCluster } from './support/startGatewayCluster';
 
 /**
  * Issue 5's proof with the real product: 4 gateway processes (src/main.ts) on one private Redis, a sandbox
- * whose tokens live 3 s, 5 accounts installed through the real consent flow, hundreds of concurrent
- * requests round robin over processes and accounts. STORM_SECONDS (default 12) lengthens the main storm,
+ * whose tokens live 3 s, 5 accounts installed through the real consent flow, a hundred (STORM_LANES) request
+ * loops at once, round robin over processes and accounts. STORM_SECONDS (default 12) lengthens the main storm,
  * STORM_VARIANT_SECONDS (default 8) the slow and failing token endpoint runs, STORM_LANES (default 100)
  * sets the concurrency.
  */
@@ -30,7 +30,7 @@ async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, ti
   }
 }
 
-/** The one failure no gateway can prevent: the token it sent expired before Jobber checked it (see the tap). */
+/** The one failure the refresh design does not rule out: the token sent expired before Jobber checked it (see the tap). */
 const EXPIRED_IN_TRANSIT = 'HTTP 200 UPSTREAM_UNAVAILABLE Jobber refused a freshly refreshed access token.';
 
 /**
@@ -39,12 +39,18 @@ const EXPIRED_IN_TRANSIT = 'HTTP 200 UPSTREAM_UNAVAILABLE Jobber refused a fresh
  * answered. That happens only when the machine is so loaded that a request spends longer in transit than
  * a 3 s token has left (p99 latency of several seconds); on a quiet machine the count is 0.
  */
-function expectNoFailureButExpiryInTransit(failures: Record<string, number>, jobber: TapCounts, requests: number): void {
+function expectNoFailureButExpiryInTransit(failures: Record<string, number>, jobber: TapCounts, storm: StormResult): void {
   const { [EXPIRED_IN_TRANSIT]: inTransit = 0, ...others } = failures;
   expect(others).toEqual({});
   expect(jobber.otherRefusals).toBe(0);
   expect(inTransit * 2).toBeLessThanOrEqual(jobber.expiredTokenRefusals);
-  expect(inTransit).toBeLessThanOrEqual(requests * 0.05);
+  // A token valid when its request began cannot reach Jobber expired by more than that request's latency:
+  // a gateway serving stale tokens from a cache would break this.
+  expect(jobber.maxExpiredLagMs).toBeLessThan(storm.latencyMs.max);
+  // No percentage cap: how many tokens expire in transit depends only on how loaded the machine is (in a full
+  // `npm test` next to the other storm, p99 latency reached 13 s, four times the tokens' life). The storm must
+  // still mostly succeed, or it proves nothing.
+  expect(storm.succeeded).toBeGreaterThan(storm.requests / 2);
 }
 
 function expectNoReuseAndAllInstalled(report: StormReport): void {
@@ -81,7 +87,7 @@ describe('4 gateway processes on one Redis under a refresh storm', () => {
 
   test(`when ${lanes} concurrent requests hit 4 processes and 5 accounts for ${stormSeconds} s of 3 s tokens, then no refresh token is reused, no tenant sees another's data and no request fails but for tokens expired in transit`, async () => {
     const report = await measureStorm(live(), 'steady', LIFETIME_SECONDS, () => runGatewayStorm(live(), { durationMs: stormSeconds * 1000, lanes }));
-    expectNoFailureButExpiryInTransit(report.failureReasons, report.jobber, report.requests);
+    expectNoFailureButExpiryInTransit(report.failureReasons, report.jobber, report.storm);
     expect(report.requests).toBeGreaterThan(300);
     for (const served of report.byGateway) expect(served).toBeGreaterThan(0);
     // The tokens did expire during the run: every account went through refreshes.
@@ -100,7 +106,7 @@ describe('4 gateway processes on one Redis under a refresh storm', () => {
     } finally {
       clearInterval(swing);
     }
-    expectNoFailureButExpiryInTransit(report.failureReasons, report.jobber, report.requests);
+    expectNoFailureButExpiryInTransit(report.failureReasons, report.jobber, report.storm);
     for (const refreshes of report.refreshesPerAccount) expect(refreshes).toBeGreaterThanOrEqual(1);
     expectNoReuseAndAllInstalled(report);
   }, 180_000);
@@ -115,7 +121,7 @@ describe('4 gateway processes on one Redis under a refresh storm', () => {
     // The design allows a request to fail only when the stored access token is expired and its refresh failed.
     const noToken = Object.entries(report.failureReasons).filter(([reason]) => /^HTTP \d+ UPSTREAM_UNAVAILABLE Could not obtain an access token/.test(reason));
     const rest = Object.fromEntries(Object.entries(report.failureReasons).filter(([reason]) => !noToken.some(([r]) => r === reason)));
-    expectNoFailureButExpiryInTransit(rest, report.jobber, report.requests);
+    expectNoFailureButExpiryInTransit(rest, report.jobber, report.storm);
     expect(noToken.reduce((sum, [, n]) => sum + n, 0)).toBeLessThan(report.requests / 10);
     expectNoReuseAndAllInstalled(report);
   }, 180_000);
@@ -153,7 +159,7 @@ describe('4 gateway processes on one Redis under a refresh storm', () => {
     // The dead holder's lock could only be taken once its TTL had run out (it was never renewed after the kill).
     expect(facts.takeoverAfterLockMs).toBeGreaterThanOrEqual(LOCK_TTL_MS - 1000);
     expect(facts.takeoverAfterKillMs).toBeLessThanOrEqual(LOCK_TTL_MS + 5_000);
-    expectNoFailureButExpiryInTransit(countFailureReasons(storm.failures), jobber, storm.requests);
+    expectNoFailureButExpiryInTransit(countFailureReasons(storm.failures), jobber, storm);
     expect(storm.crossTenant).toBe(0);
     for (const other of others) expect(statuses[other.accountId]).toBe('INSTALLED');
     if (counters.invalidGrants === 0) {

@@ -7,6 +7,8 @@ export interface TapCounts {
   expiredTokenRefusals: number;
   /** 401s for any other reason (a token still valid, a disconnect, a malformed token). */
   otherRefusals: number;
+  /** The longest an expired token had been expired when it reached the tap (ms; 0 when none). */
+  maxExpiredLagMs: number;
 }
 
 /** A pass-through proxy in front of the sandbox that classifies GraphQL 401s (tokens are never kept). */
@@ -46,12 +48,14 @@ function readAll(req: IncomingMessage): Promise<Buffer> {
  * so a killed gateway looks to the sandbox exactly as it would without the tap.
  */
 export async function startJobberTap(targetUrl: string): Promise<JobberTap> {
-  let counts: TapCounts = { graphqlCalls: 0, expiredTokenRefusals: 0, otherRefusals: 0 };
+  const zero = (): TapCounts => ({ graphqlCalls: 0, expiredTokenRefusals: 0, otherRefusals: 0, maxExpiredLagMs: 0 });
+  let counts = zero();
   const server = createServer((req, res) => {
     const abort = new AbortController();
     res.once('close', () => {
       if (!res.writableFinished) abort.abort();
     });
+    const arrivedAt = Date.now();
     void (async () => {
       const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : new Uint8Array(await readAll(req));
       const headers = Object.fromEntries(
@@ -63,8 +67,10 @@ export async function startJobberTap(targetUrl: string): Promise<JobberTap> {
         counts.graphqlCalls++;
         if (upstream.status === 401) {
           const exp = expiryOf(req.headers.authorization);
-          if (exp !== null && exp <= Date.now()) counts.expiredTokenRefusals++;
-          else counts.otherRefusals++;
+          if (exp !== null && exp <= Date.now()) {
+            counts.expiredTokenRefusals++;
+            counts.maxExpiredLagMs = Math.max(counts.maxExpiredLagMs, arrivedAt - exp);
+          } else counts.otherRefusals++;
         }
       }
       const out: Record<string, string> = {};
@@ -82,7 +88,7 @@ export async function startJobberTap(targetUrl: string): Promise<JobberTap> {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     counts: () => ({ ...counts }),
     reset: () => {
-      counts = { graphqlCalls: 0, expiredTokenRefusals: 0, otherRefusals: 0 };
+      counts = zero();
     },
     close: () =>
       new Promise<void>((done) => {
