@@ -8,6 +8,7 @@
 import { resolve } from 'node:path';
 import { approveConsent } from '../src/sandbox/approveConsent';
 import { formatReport, type PhaseRow } from './benchReport';
+import { compileForBench, type BenchBuild } from './compileForBench';
 import { startChild, type BenchChild } from './childProcess';
 import type { GatewayReady } from './gatewayWorker';
 import { runLoad, runSerialLatency, type LoadTarget } from './loadPhases';
@@ -21,6 +22,7 @@ const VERSION = '2022-03-10';
 interface Stats {
   cpu: { user: number; system: number };
   rss: number;
+  heapUsed: number;
 }
 
 // Unique variables per request: `$id` names no client (answer null, same cost), `$n` cycles 1..10.
@@ -28,13 +30,27 @@ const JOBBER_QUERY = 'query Bench($n: Int!, $id: EncodedId!) { clients(first: $n
 const MIXED_QUERY =
   'query BenchMixed($n: Int!, $id: EncodedId!) { connectorSettings { clientId } clients(first: $n) { nodes { id name } } client(id: $id) { id } }';
 const bodyOf = (query: string) => (i: number) => JSON.stringify({ query, variables: { n: 1 + (i % 10), id: `bench-${i}` } });
+// The memory phase is about the gateway's state per account; a light query keeps the sandbox from limiting it.
+const LIGHT_QUERY = 'query BenchLight($id: EncodedId!) { client(id: $id) { id } }';
+const lightBody = (i: number) => JSON.stringify({ query: LIGHT_QUERY, variables: { id: `bench-${i}` } });
 
 async function main(): Promise<void> {
-  const sandbox = await startChild<{ url: string }>(resolve(__dirname, 'sandboxWorker.ts'));
+  log('compiling src/ and bench/ to JavaScript (the children run like npm start, without tsx)');
+  const build = compileForBench(resolve(__dirname, '..'));
+  try {
+    await withChildren(build);
+  } finally {
+    build.remove();
+  }
+}
+
+async function withChildren(build: BenchBuild): Promise<void> {
+  const sandbox = await startChild<{ url: string }>(build.pathOf('bench/sandboxWorker.ts'));
   const spawnedAt = performance.now();
   // BENCH_GATEWAY_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the gateway process.
-  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const gateway = await startChild<GatewayReady>(resolve(__dirname, 'gatewayWorker.ts'), { JOBBER_BASE_URL: sandbox.ready.url }, nodeArgs);
+  // --expose-gc only lets the memory check also read memory after a full collection (leak vs. uncollected garbage).
+  const nodeArgs = ['--expose-gc', ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+  const gateway = await startChild<GatewayReady>(build.pathOf('bench/gatewayWorker.ts'), { JOBBER_BASE_URL: sandbox.ready.url, NODE_ENV: process.env.NODE_ENV ?? 'production' }, nodeArgs);
   const spawnToReadyMs = performance.now() - spawnedAt;
   try {
     await run(sandbox, gateway, spawnToReadyMs);
@@ -95,15 +111,17 @@ async function run(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<Gat
     url: `${gw.url}/graphql`,
     headers: partner.headers(),
     headersFor: (i) => ({ 'x-account-id': `acct-${i % MEMORY_ACCOUNTS}` }),
-    body: bodyOf(JOBBER_QUERY),
+    body: lightBody,
   };
   await assertAnswers(spread);
   log(`memory: ${MEMORY_REQUESTS / 2} requests over ${MEMORY_ACCOUNTS} accounts`);
   const first = await runLoad(spread, { connections: CONNECTIONS, amount: MEMORY_REQUESTS / 2 });
   const at50k = await gateway.call<Stats>('stats');
+  const at50kCollected = await gateway.call<Stats>('stats', { gc: true });
   log(`memory: ${MEMORY_REQUESTS / 2} more`);
   const second = await runLoad(spread, { connections: CONNECTIONS, amount: MEMORY_REQUESTS / 2 });
   const at100k = await gateway.call<Stats>('stats');
+  const at100kCollected = await gateway.call<Stats>('stats', { gc: true });
 
   process.stdout.write(
     formatReport({
@@ -118,6 +136,12 @@ async function run(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<Gat
         failures: first.failures + second.failures,
         rssAt50kMb: at50k.rss / 1e6,
         rssAt100kMb: at100k.rss / 1e6,
+        collected: {
+          rssAt50kMb: at50kCollected.rss / 1e6,
+          rssAt100kMb: at100kCollected.rss / 1e6,
+          heapAt50kMb: at50kCollected.heapUsed / 1e6,
+          heapAt100kMb: at100kCollected.heapUsed / 1e6,
+        },
         reqPerSec: (first.reqPerSec + second.reqPerSec) / 2,
       },
       startup: { readyMs: gw.readyMs, createAppMs: gw.createAppMs, spawnToReadyMs },

@@ -33,10 +33,10 @@ export interface BenchChild<R> {
   stop(): Promise<void>;
 }
 
-/** Forks a TypeScript bench child (through tsx) and waits for its ready message. */
+/** Forks a bench child (a compiled .js file, or a .ts one through tsx) and waits for its ready message. */
 export async function startChild<R>(file: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<BenchChild<R>> {
   const child: ChildProcess = fork(file, [], {
-    execArgv: ['--import', 'tsx', ...nodeArgs],
+    execArgv: [...(file.endsWith('.ts') ? ['--import', 'tsx'] : []), ...nodeArgs],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

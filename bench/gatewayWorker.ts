@@ -54,7 +54,12 @@ async function main(): Promise<void> {
   const ready: GatewayReady = { url, store: redisUrl ? 'redis' : 'embedded (in memory)', adminKey, readyMs: performance.now(), createAppMs };
   serveParent(
     {
-      stats: () => ({ cpu: process.cpuUsage(), rss: process.memoryUsage().rss }),
+      /** With `{ gc: true }` and node --expose-gc: after a full collection (to tell garbage from leaks). */
+      stats: (args?: { gc?: boolean }) => {
+        if (args?.gc) (globalThis as { gc?: () => void }).gc?.();
+        const memory = process.memoryUsage();
+        return { cpu: process.cpuUsage(), rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, external: memory.external };
+      },
       /** Stores tokens the sandbox issued directly: what the install callback would have written. */
       installTokens: async (input: { partnerId: string; accounts: { accountId: string; accessToken: string; refreshToken: string }[] }) => {
         const expiresAt = Date.now() + 3600 * 1000;
