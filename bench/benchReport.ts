@@ -15,6 +15,7 @@ export interface PhaseRow {
 
 export interface BenchReport {
   store: string;
+  gatewayEnv: Record<string, string>;
   seconds: number;
   connections: number;
   /** The first row is direct-to-sandbox, the reference of the ratios. */
@@ -45,7 +46,8 @@ export function formatReport(report: BenchReport): string {
   const [direct, fast, mixed] = report.rows;
   const ratio = (row: PhaseRow | undefined) => (row && direct ? row.reqPerSec / direct.reqPerSec : NaN);
   const lines: string[] = [];
-  lines.push('', `jobber-gateway bench: ${report.connections} connections, ${report.seconds} s per phase, gateway store: ${report.store}`, '');
+  const env = Object.entries(report.gatewayEnv).map(([k, v]) => `${k}=${v}`).join(' ');
+  lines.push('', `jobber-gateway bench: ${report.connections} connections, ${report.seconds} s per phase, gateway store: ${report.store}, gateway env: ${env}`, '');
   const header = ['phase', 'req/s', 'ratio', 'p50 ms', 'p99 ms', 'gw CPU µs/req', '(of it sys)', 'gw RSS MB', 'requests', 'failed'];
   const table = report.rows.map((row) => [
     row.name,
