@@ -1,0 +1,69 @@
+import type { Store } from '../../../src/store/store';
+import { createRedisStore } from '../../../src/store/redisStore';
+import { testRedisUrl, uniqueKeyPrefix } from '../../support/redisUrl';
+import { createTestPartner, installAccount, postGraphql, startTestGateway, type TestGateway, type TestPartner } from '../../support/testGateway';
+
+/** Every key the gateway touches, by method, while `recording` is on. */
+function countingStore(inner: Store): { store: Store; touched: string[]; setRecording(on: boolean): void } {
+  const touched: string[] = [];
+  let recording = false;
+  const store = new Proxy(inner, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        if (recording) {
+          const keys = Array.isArray(args[0]) ? (args[0] as string[]) : [args[0]];
+          for (const key of keys) touched.push(`${String(property)} ${String(key)}`);
+        }
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { store, touched, setRecording: (on) => void (recording = on) };
+}
+
+describe('fast path: the hot path', () => {
+  let gateway: TestGateway;
+  let partner: TestPartner;
+  let counting: ReturnType<typeof countingStore>;
+  let redis: Store;
+
+  beforeAll(async () => {
+    redis = createRedisStore({ url: testRedisUrl(), keyPrefix: uniqueKeyPrefix('hotpath') });
+    counting = countingStore(redis);
+    gateway = await startTestGateway({ store: counting.store });
+    partner = await createTestPartner(gateway);
+    expect((await installAccount(gateway, partner, 'north')).callbackStatus).toBe(200);
+  }, 60_000);
+  afterAll(async () => {
+    await gateway.close();
+    await redis.close();
+  });
+
+  test('when the access token and the API key are cached, then a fast path request reads neither tokens nor keys from the store', async () => {
+    const query = 'query($n: Int!) { clients(first: $n) { nodes { id } } }';
+    // The first request warms the caches (API key, access token, cost estimate).
+    expect((await postGraphql(gateway.url, { query, variables: { n: 1 } }, partner.headers('north'))).status).toBe(200);
+    counting.setRecording(true);
+    for (let n = 2; n <= 4; n++) {
+      const answer = await postGraphql(gateway.url, { query, variables: { n } }, partner.headers('north'));
+      expect(answer.body.errors).toBeUndefined();
+    }
+    counting.setRecording(false);
+    expect(counting.touched.filter((entry) => /tokens|partner-key|:partner$|session/.test(entry))).toEqual([]);
+    // What remains per request is the pacer's shared cost-bucket estimate (DESIGN.md: shared by all processes).
+    expect(counting.touched.every((entry) => entry.includes('cost-bucket'))).toBe(true);
+  });
+
+  test('when an account is asked for the first time, then its tokens are read from the store (the check above can see them)', async () => {
+    expect((await installAccount(gateway, partner, 'south')).callbackStatus).toBe(200);
+    // The install wrote the tokens to the store only; the first Jobber call of the account reads them.
+    counting.touched.length = 0;
+    counting.setRecording(true);
+    const answer = await postGraphql(gateway.url, { query: '{ account { id } }' }, { ...partner.headers('south') });
+    counting.setRecording(false);
+    expect(answer.status).toBe(200);
+    expect(counting.touched.some((entry) => entry.startsWith('get ') && entry.includes('tokens'))).toBe(true);
+  });
+});
