@@ -11,7 +11,7 @@ import { formatReport, type PhaseRow } from './benchReport';
 import { compileForBench, type BenchBuild } from './compileForBench';
 import { startChild, type BenchChild } from './childProcess';
 import type { GatewayReady } from './gatewayWorker';
-import { runLoad, runSerialLatency, type LoadTarget } from './loadPhases';
+import { runLoad, runSerialLatency, type LoadTarget, type SerialLatency } from './loadPhases';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 /**
@@ -106,10 +106,8 @@ async function run(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<Gat
 
   log('1-connection latency');
   const latencySeconds = Math.max(1, Math.min(3, SECONDS / 3));
-  await runSerialLatency(direct, 0.5);
-  await runSerialLatency(fast, 0.5);
-  const directSerial = await runSerialLatency(direct, latencySeconds);
-  const fastSerial = await runSerialLatency(fast, latencySeconds);
+  await runSerialLatency([direct, fast], 0.5);
+  const [directSerial, fastSerial] = (await runSerialLatency([direct, fast], latencySeconds * 2)) as [SerialLatency, SerialLatency];
 
   log(`memory: installing ${MEMORY_ACCOUNTS} accounts`);
   await installMany(sandbox, gateway, partner, MEMORY_ACCOUNTS);

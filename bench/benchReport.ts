@@ -67,7 +67,7 @@ export function formatReport(report: BenchReport): string {
   const addedP50 = serial.fastP50Ms - serial.directP50Ms;
   lines.push(
     '',
-    `1 connection: direct p50 ${serial.directP50Ms.toFixed(3)} ms (p99 ${serial.directP99Ms.toFixed(3)}), ` +
+    `1 connection, one request at a time, alternating: direct p50 ${serial.directP50Ms.toFixed(3)} ms (p99 ${serial.directP99Ms.toFixed(3)}), ` +
       `fast path p50 ${serial.fastP50Ms.toFixed(3)} ms (p99 ${serial.fastP99Ms.toFixed(3)}): added p50 ${addedP50.toFixed(3)} ms`,
     `memory: ${memory.requests} requests over ${memory.accounts} accounts at ${memory.reqPerSec.toFixed(0)} req/s (${memory.failures} failed): ` +
       `RSS ${memory.rssAt50kMb.toFixed(0)} MB at 50k, ${memory.rssAt100kMb.toFixed(0)} MB at 100k; after a full GC ` +

@@ -49,23 +49,35 @@ export async function runLoad(target: LoadTarget, options: { connections: number
   };
 }
 
-/** One connection, one request at a time, for `seconds`: latency percentiles with µs resolution (ms). */
-export async function runSerialLatency(target: LoadTarget, seconds: number): Promise<{ p50Ms: number; p99Ms: number; requests: number }> {
-  const url = new URL(target.url);
-  const samples: number[] = [];
+export interface SerialLatency {
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+}
+
+/**
+ * One request at a time for `seconds`, alternating between the targets (so both see the same moments of
+ * a shared, noisy machine): latency percentiles of each with µs resolution, in ms.
+ */
+export async function runSerialLatency(targets: readonly LoadTarget[], seconds: number): Promise<SerialLatency[]> {
+  const samples: number[][] = targets.map(() => []);
   const until = performance.now() + seconds * 1000;
   for (let i = 0; performance.now() < until; i++) {
-    const t0 = performance.now();
-    const response = await request(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...target.headers, ...target.headersFor?.(i) },
-      body: target.body(i),
-    });
-    await response.body.text();
-    samples.push(performance.now() - t0);
-    if (response.statusCode !== 200) throw new Error(`${target.url} answered ${response.statusCode}`);
+    for (const [k, target] of targets.entries()) {
+      const t0 = performance.now();
+      const response = await request(target.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...target.headers, ...target.headersFor?.(i) },
+        body: target.body(i),
+      });
+      await response.body.text();
+      samples[k]!.push(performance.now() - t0);
+      if (response.statusCode !== 200) throw new Error(`${target.url} answered ${response.statusCode}`);
+    }
   }
-  samples.sort((a, b) => a - b);
-  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? NaN;
-  return { p50Ms: at(0.5), p99Ms: at(0.99), requests: samples.length };
+  return samples.map((list) => {
+    list.sort((a, b) => a - b);
+    const at = (q: number) => list[Math.min(list.length - 1, Math.floor(q * list.length))] ?? NaN;
+    return { p50Ms: at(0.5), p99Ms: at(0.99), requests: list.length };
+  });
 }
