@@ -61,6 +61,7 @@ async function withChildren(build: BenchBuild): Promise<void> {
   try {
     await run(sandbox, gateway, spawnToReadyMs);
   } finally {
+    await gateway.call('cleanUp').catch((error: unknown) => log(`clean-up failed: ${String(error)}`));
     await gateway.stop();
     await sandbox.stop();
   }

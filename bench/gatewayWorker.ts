@@ -1,6 +1,7 @@
 /** Bench child: the gateway over the embedded in-memory store (or Redis when REDIS_URL is set). */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
+import Redis from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { createApp } from '../src/app';
@@ -23,8 +24,9 @@ export interface GatewayReady {
 
 async function main(): Promise<void> {
   const redisUrl = process.env.REDIS_URL;
+  const keyPrefix = `bench:${randomBytes(4).toString('hex')}:`;
   const store = redisUrl
-    ? createRedisStore({ url: redisUrl, keyPrefix: `bench:${randomBytes(4).toString('hex')}:` })
+    ? createRedisStore({ url: redisUrl, keyPrefix })
     : await createEmbeddedStore({ dataDir: null });
   const secretBox = createSecretBox({ keys: [randomBytes(32)] });
   const logger = pino({ level: 'warn' }, pino.destination(2));
@@ -70,6 +72,22 @@ async function main(): Promise<void> {
           );
         }
         return input.accounts.length;
+      },
+      /** Deletes this run's keys from the Redis it was given (nothing to do for the in-memory store). */
+      cleanUp: async () => {
+        await app.close();
+        await store.close();
+        if (!redisUrl) return 0;
+        const redis = new Redis(redisUrl);
+        let deleted = 0;
+        try {
+          for await (const keys of redis.scanStream({ match: `${keyPrefix}*`, count: 500 })) {
+            if ((keys as string[]).length > 0) deleted += await redis.del(...(keys as string[]));
+          }
+        } finally {
+          redis.disconnect();
+        }
+        return deleted;
       },
     },
     ready as unknown as Record<string, unknown>,
