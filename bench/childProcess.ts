@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 
-type Handlers = Record<string, (args: any) => unknown>;
+// Each handler reads its own argument shape (the parent and the child are written together).
+type Handlers = Record<string, (args: never) => unknown>;
 
 interface Reply {
   id: number;
@@ -16,7 +17,7 @@ export function serveParent(handlers: Handlers, ready: Record<string, unknown>):
       try {
         const handler = handlers[message.method];
         if (!handler) throw new Error(`unknown method ${message.method}`);
-        reply.result = await handler(message.args);
+        reply.result = await handler(message.args as never);
       } catch (error) {
         reply.error = error instanceof Error ? error.stack ?? error.message : String(error);
       }
