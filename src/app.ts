@@ -154,15 +154,6 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
   const handler = express();
   handler.disable('x-powered-by');
   handler.use(createRequestMetrics(metrics));
-  handler.use(createHealthRouter({ store, isSchemaLoaded: () => true, metrics }));
-  handler.use(
-    createJobberWebhookRouter({
-      deps,
-      findInstallations: (jobberAccountId) => connectorOrFail().findInstallationsByJobberAccountId(jobberAccountId),
-      onEvent: createJobberWebhookHandler({ markDisconnected: (ref, reason) => connectorOrFail().markDisconnected(ref, reason), sink: events }),
-    }),
-  );
-  handler.use(createCallbackRouter(connector));
   const principals = { adminApiKey: config.adminApiKey, partners, sessions };
   const fastPath =
     options.fastPath === false
@@ -174,7 +165,17 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
           forwarder,
           onOutcome: (outcome) => metrics.inc('gateway_fast_path_total', { outcome }),
         });
+  // /graphql first: it is the hot route, and the other routers would only pass it along.
   handler.use(createGraphqlRouter({ apollo, services, principals, fastPath }));
+  handler.use(createHealthRouter({ store, isSchemaLoaded: () => true, metrics }));
+  handler.use(
+    createJobberWebhookRouter({
+      deps,
+      findInstallations: (jobberAccountId) => connectorOrFail().findInstallationsByJobberAccountId(jobberAccountId),
+      onEvent: createJobberWebhookHandler({ markDisconnected: (ref, reason) => connectorOrFail().markDisconnected(ref, reason), sink: events }),
+    }),
+  );
+  handler.use(createCallbackRouter(connector));
 
   return {
     handler,

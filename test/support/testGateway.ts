@@ -32,22 +32,33 @@ export interface TestGateway {
 
 /** A real gateway on port 0 over a real Redis (unique key prefix) in front of a real sandbox. */
 export async function startTestGateway(
-  options: { sandbox?: Sandbox; config?: Partial<AppConfig>; store?: Store; background?: boolean } = {},
+  options: {
+    sandbox?: Sandbox;
+    config?: Partial<AppConfig>;
+    store?: Store;
+    background?: boolean;
+    /** Share these to run several gateways over one store (default: a fresh key). */
+    encryptionKeys?: Buffer[];
+    adminKey?: string;
+    /** Default true (see AppOptions.fastPath). */
+    fastPath?: boolean;
+  } = {},
 ): Promise<TestGateway> {
   const sandbox = options.sandbox ?? (await createSandbox());
   const store = options.store ?? createRedisStore({ url: testRedisUrl(), keyPrefix: uniqueKeyPrefix('gw') });
   const logs: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
   const deps: Deps = { store, fetch: globalThis.fetch, clock: systemClock, logger };
-  const adminKey = randomBytes(24).toString('base64url');
+  const adminKey = options.adminKey ?? randomBytes(24).toString('base64url');
   // Listen first so the public URL (and so the OAuth callback) is the real one.
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const app = await createApp({
     deps,
-    secretBox: createSecretBox({ keys: [randomBytes(32)] }),
+    secretBox: createSecretBox({ keys: options.encryptionKeys ?? [randomBytes(32)] }),
     jobber: jobberSnapshot(),
+    ...(options.fastPath === undefined ? {} : { fastPath: options.fastPath }),
     config: {
       publicUrl: url,
       jobberBaseUrl: sandbox.url,
