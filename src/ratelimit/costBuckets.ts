@@ -47,12 +47,36 @@ export function createCostBuckets(options: CostBucketsOptions): CostBuckets {
   const maxCasAttempts = options.maxCasAttempts ?? 20;
   const bucketKey = (ref: InstallationRef): string => buildInstallationKey(ref, 'cost-bucket');
   const probeKey = (ref: InstallationRef): string => buildInstallationKey(ref, 'cost-probe');
+  /** The tail of each key's chain of updates in this process (removed when it settles and is still the tail). */
+  const tails = new Map<string, Promise<unknown>>();
 
-  async function update(
+  /**
+   * Updates of one account's estimate run one after another within a process: concurrent requests of
+   * one account would otherwise race each other's compare-and-set and retry (with 32 connections on
+   * one account that contention cost more than the forwarding). Across processes the compare-and-set
+   * still decides.
+   */
+  function inTurn<T>(key: string, step: () => Promise<T>): Promise<T> {
+    const previous = tails.get(key) ?? Promise.resolve();
+    const run = previous.then(step, step);
+    const tail = run.catch(() => undefined);
+    tails.set(key, tail);
+    void tail.then(() => {
+      if (tails.get(key) === tail) tails.delete(key);
+    });
+    return run;
+  }
+
+  function update(ref: InstallationRef, change: (current: BucketEstimate | null) => BucketEstimate | null): Promise<boolean> {
+    const key = bucketKey(ref);
+    return inTurn(key, () => casLoop(ref, key, change));
+  }
+
+  async function casLoop(
     ref: InstallationRef,
+    key: string,
     change: (current: BucketEstimate | null) => BucketEstimate | null,
   ): Promise<boolean> {
-    const key = bucketKey(ref);
     for (let attempt = 0; attempt < maxCasAttempts; attempt++) {
       const raw = await store.get(key);
       const next = change(parseBucket(raw));
