@@ -52,6 +52,11 @@ describe('install flow, sessions and uninstall through the GraphQL endpoint', ()
     // Nothing the gateway answered or logged contains the client secret.
     const everything = [settings.text, installation.text, query.text, uninstall.text, refused.text, callbackBody, ...gateway.logs].join('\n');
     expect(everything).not.toContain(partner.clientSecret);
+    // Nor any access token (a JWT), nor the partner's API key, in a log line.
+    const logText = gateway.logs.join('\n');
+    expect(logText).not.toMatch(/eyJ[\w-]+\.[\w-]+\.[\w-]+/);
+    expect(logText).not.toContain(partner.apiKey);
+    expect(gateway.logs.length).toBeGreaterThan(0);
   });
 
   test('when neither settings nor input hold credentials, then installConnector answers CONNECTOR_NOT_CONFIGURED', async () => {
