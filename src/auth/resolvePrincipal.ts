@@ -12,7 +12,7 @@ export interface PrincipalSources {
 }
 
 /**
- * Decides who is calling from the `Authorization` header. No header = anonymous (allowed only for
+ * Decides who is calling from the `Authorization` header. No header (or an empty "Bearer ") = anonymous (allowed only for
  * introspection); a header that names nobody = UNAUTHENTICATED (401); a session used with another
  * account's `X-Account-Id` = FORBIDDEN (403). Never echoes the credential.
  */
@@ -21,7 +21,8 @@ export async function resolvePrincipal(
   accountIdHeader: string | undefined,
   sources: PrincipalSources,
 ): Promise<Principal> {
-  if (authorization === undefined || authorization.trim() === '') return { kind: 'anonymous' };
+  // No credential at all, including the explorer's empty "Bearer " before a key is pasted.
+  if (authorization === undefined || /^\s*(Bearer\s*)?$/i.test(authorization)) return { kind: 'anonymous' };
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!match?.[1]) {
     throw new GatewayError(ErrorCode.UNAUTHENTICATED, 'The Authorization header must be "Bearer <API key or session token>".');

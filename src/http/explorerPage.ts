@@ -1,6 +1,7 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 
-const DEFAULT_QUERY = `# Paste your partner API key and an installed account id in the Headers tab below.
+const DEFAULT_QUERY = `# Put your partner API key after "Bearer " and an installed account id in the Headers tab below.
+# The schema (Docs) is browsable before that.
 query FirstLook {
   connectorSettings { clientId clientSecretSet callbackUrl }
   connectorInstallations(first: 10) { nodes { accountId status jobberAccountName } }
@@ -13,7 +14,7 @@ export function buildExplorerPage(): string {
     title: 'jobber-gateway explorer',
     endpoint: '/graphql',
     defaultQuery: DEFAULT_QUERY,
-    headers: JSON.stringify({ Authorization: 'Bearer <partner API key>', 'X-Account-Id': '<accountId>' }, null, 2),
+    headers: JSON.stringify({ Authorization: 'Bearer ', 'X-Account-Id': '' }, null, 2),
     defaultEditorToolsVisibility: 'headers',
     shouldPersistHeaders: true,
   });

@@ -90,6 +90,7 @@ describe('gateway: stitching and forwarding against the sandbox', () => {
     ['no Authorization header', {}, 401, 'UNAUTHENTICATED'],
     ['an unknown API key', { authorization: 'Bearer jgp_not-a-real-key' }, 401, 'UNAUTHENTICATED'],
     ['a malformed Authorization header', { authorization: 'Basic abc' }, 401, 'UNAUTHENTICATED'],
+    ['an empty bearer', { authorization: 'Bearer ' }, 401, 'UNAUTHENTICATED'],
   ])('when a request has %s, then it is refused', async (_label, headers, status, code) => {
     const answer = await postGraphql(gateway.url, { query: ACCOUNT_QUERY }, { ...headers, 'x-account-id': 'north' });
     expect(answer.status).toBe(status);
@@ -157,6 +158,12 @@ describe('gateway: stitching and forwarding against the sandbox', () => {
     const answer = await postGraphql(gateway.url, { query: '{ __schema { queryType { name } subscriptionType { name } } }' });
     expect(answer.status).toBe(200);
     expect(answer.body.data).toEqual({ __schema: { queryType: { name: 'Query' }, subscriptionType: null } });
+  });
+
+  test('when the explorer sends an empty "Bearer " before a key is pasted, then introspection still works', async () => {
+    const answer = await postGraphql(gateway.url, { query: '{ __schema { queryType { name } } }' }, { authorization: 'Bearer ', 'x-account-id': '' });
+    expect(answer.status).toBe(200);
+    expect(answer.body.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
   });
 
   test('when a browser opens /graphql, then the explorer page is served with no external assets', async () => {
