@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTestPartner, installAccount, postGraphql, startTestGateway, type TestGateway, type TestPartner } from '../../support/testGateway';
+import { waitFor } from '../../support/waitFor';
 
 interface Delivery {
   body: string;
@@ -9,15 +10,6 @@ interface Delivery {
   json: { type: string; accountId: string; topic: string | null; jobberAccountId: string | null };
 }
 
-async function waitFor<T>(check: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('webhooks end to end: Jobber -> gateway -> partner', () => {
   let gateway: TestGateway;
@@ -61,7 +53,7 @@ describe('webhooks end to end: Jobber -> gateway -> partner', () => {
   };
 
   test('when the install completes, then the partner receives a signed installation.installed event', async () => {
-    const delivery = await waitFor(() => deliveries.find((d) => d.json.type === 'installation.installed'));
+    const delivery = await waitFor(() => deliveries.find((d) => d.json.type === 'installation.installed'), 'installation.installed', 15_000);
     expect(delivery.json.accountId).toBe('hooked');
     const expected = `sha256=${createHmac('sha256', signingSecret).update(delivery.body).digest('hex')}`;
     expect(delivery.signature).toBe(expected);
@@ -72,7 +64,7 @@ describe('webhooks end to end: Jobber -> gateway -> partner', () => {
     const webhook = { clientId: partner.clientId, accountId: jobberAccountId, topic: 'CLIENT_CREATE', itemId: 'Q2xpZW50LzE=', occurredAt: '2026-11-29T10:00:00Z' };
     expect((await gateway.sandbox.control.sendWebhook(webhook)).status).toBe(200);
     expect((await gateway.sandbox.control.sendWebhook(webhook)).status).toBe(200);
-    await waitFor(() => deliveries.find((d) => d.json.topic === 'CLIENT_CREATE'));
+    await waitFor(() => deliveries.find((d) => d.json.topic === 'CLIENT_CREATE'), 'CLIENT_CREATE', 15_000);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(deliveries.filter((d) => d.json.topic === 'CLIENT_CREATE')).toHaveLength(1);
   });
@@ -93,8 +85,8 @@ describe('webhooks end to end: Jobber -> gateway -> partner', () => {
   test('when the account disconnects the app in Jobber, then the installation ends and the partner is told', async () => {
     const jobberAccountId = await jobberAccountIdOf();
     await gateway.sandbox.control.disconnect({ clientId: partner.clientId, accountId: jobberAccountId });
-    await waitFor(() => deliveries.find((d) => d.json.topic === 'APP_DISCONNECT'));
-    await waitFor(() => deliveries.find((d) => d.json.type === 'installation.disconnected'));
+    await waitFor(() => deliveries.find((d) => d.json.topic === 'APP_DISCONNECT'), 'APP_DISCONNECT', 15_000);
+    await waitFor(() => deliveries.find((d) => d.json.type === 'installation.disconnected'), 'installation.disconnected', 15_000);
     const status = await postGraphql(gateway.url, { query: '{ connectorInstallation(accountId: "hooked") { status } }' }, partner.headers());
     expect(status.body.data).toEqual({ connectorInstallation: { status: 'DISCONNECTED' } });
     const query = await postGraphql(gateway.url, { query: '{ account { name } }' }, partner.headers('hooked'));

@@ -4,6 +4,7 @@ import { measureStorm, waitForNoRefreshLocks, type StormReport } from './support
 import { countFailureReasons, runGatewayStorm, type StormResult } from './support/runGatewayStorm';
 import type { TapCounts } from './support/startJobberTap';
 import { readInstallationStatuses, startGatewayCluster, type GatewayCluster } from './support/startGatewayCluster';
+import { waitFor } from '../../support/waitFor';
 
 /**
  * Issue 5's proof with the real product: 4 gateway processes (src/main.ts) on one private Redis, a sandbox
@@ -20,15 +21,6 @@ const stormSeconds = Number(process.env.STORM_SECONDS ?? 12);
 const variantSeconds = Number(process.env.STORM_VARIANT_SECONDS ?? 8);
 const lanes = Number(process.env.STORM_LANES ?? 100);
 
-async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((done) => setTimeout(done, 20));
-  }
-}
 
 /** The one failure the refresh design does not rule out: the token sent expired before Jobber checked it (see the tap). */
 const EXPIRED_IN_TRANSIT = 'HTTP 200 UPSTREAM_UNAVAILABLE Jobber refused a freshly refreshed access token.';
@@ -140,7 +132,7 @@ describe('4 gateway processes on one Redis under a refresh storm', () => {
     const stored = await waitFor(async () => {
       const record = await cluster.tokenStore.read(target.ref);
       return record && shouldRefresh({ now: Date.now(), expiresAt: record.accessTokenExpiresAt, issuedAt: record.issuedAt, marginMs: 300_000 }) && record;
-    }, 10_000, 'the target token to be due');
+    }, 'the target token to be due', 10_000);
     const background = runGatewayStorm(cluster, { durationMs: LOCK_TTL_MS + 12_000, lanes: 60, gateways: survivors, accounts: others });
     // The background storm is bounded by its duration and awaited even if the kill scenario throws.
     const facts = await killRefreshLockHolder(cluster, { target, victim, survivors, stored, lockTtlMs: LOCK_TTL_MS }).finally(() => background);

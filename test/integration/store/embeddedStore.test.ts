@@ -5,14 +5,8 @@ import { join, resolve } from 'node:path';
 import { isGatewayError } from '../../../src/errors/gatewayError';
 import { createEmbeddedStore } from '../../../src/store/embeddedStore';
 import { describeStoreContract, expectGatewayError } from './storeContract';
+import { waitFor } from '../../support/waitFor';
 
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 async function makeTempDir(): Promise<string> {
   return fs.mkdtemp(join(tmpdir(), 'jg-embedded-'));
@@ -146,7 +140,7 @@ describe('embedded store files', () => {
       for (let i = 0; i < 100; i++) await store.set(`key-${i}`, `value-${i}`);
       const file = join(dir, 'store.json');
       let text = '';
-      await waitFor(async () => (text = await fs.readFile(file, 'utf8').catch(() => '')).includes('value-99'));
+      await waitFor(async () => (text = await fs.readFile(file, 'utf8').catch(() => '')).includes('value-99'), 'the last write on disk', 5000);
       expect(text).toContain('value-99');
       expect((await fs.readdir(dir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
     } finally {
@@ -162,7 +156,7 @@ describe('embedded store files', () => {
       // A non-empty folder where the file should be: the rename of every write fails.
       await fs.mkdir(join(file, 'blocker'), { recursive: true });
       await store.set('k', 'v1');
-      await waitFor(async () => failures.length > 0);
+      await waitFor(async () => failures.length > 0, 'a persist failure', 5000);
       const failure = failures[0];
       expect(isGatewayError(failure) && failure.code).toBe('STORE_UNAVAILABLE');
       await expectGatewayError(store.ping(), 'STORE_UNAVAILABLE');
@@ -170,7 +164,7 @@ describe('embedded store files', () => {
 
       await fs.rm(file, { recursive: true });
       await store.set('k', 'v2');
-      await waitFor(() => store.ping().then(() => true, () => false));
+      await waitFor(() => store.ping().then(() => true, () => false), 'the store to answer again', 5000);
     } finally {
       await store.close();
     }

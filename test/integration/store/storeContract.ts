@@ -6,14 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { isGatewayError } from '../../../src/errors/gatewayError';
 import type { Store } from '../../../src/store/store';
+import { waitFor } from '../../support/waitFor';
 
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 export async function expectGatewayError(promise: Promise<unknown>, code: string): Promise<void> {
   const error = await promise.then(
@@ -60,7 +54,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(ttl).toBeLessThanOrEqual(60_000);
       await store.set(k('short'), 'v', { ttlMs: 150 });
       expect(await store.get(k('short'))).toBe('v');
-      await waitFor(async () => (await store.get(k('short'))) === null);
+      await waitFor(async () => (await store.get(k('short'))) === null, 'the key to expire', 5000);
       expect(await store.ttlMs(k('short'))).toBeNull();
       expect(await store.set(k('short'), 'again', { onlyIfAbsent: true })).toBe(true);
     });

@@ -1,5 +1,6 @@
 import { buildRefreshLockKey } from '../../../src/tokens/refreshLock';
 import { runStorm, setUpStormStage, type StormStage, type StormSummary } from './support/runTokenStorm';
+import { waitFor } from '../../support/waitFor';
 
 /**
  * The multi-process proof (issue 5): 4 worker processes on one Redis, several accounts, a few-second
@@ -30,15 +31,6 @@ function expectHealthy(summary: StormSummary): void {
   }
 }
 
-async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** One file, so the heavy multi-process tests never run in parallel with each other. */
 describe('token storm across processes', () => {
@@ -74,8 +66,8 @@ describe('token storm across processes', () => {
     stage.sandbox.control.setTokenEndpointLatency(4000);
     const lockTtlMs = 1000;
     const victim = stage.startWorker({ durationMs: 30_000, lanes: 2, lockTtlMs, tokenTimeoutMs: 6000 });
-    const victimOwner = await waitFor(() => stage.store.get(buildRefreshLockKey(ref)), 20_000);
-    await waitFor(async () => stage.sandbox.control.counters().tokenCalls > 0, 10_000);
+    const victimOwner = await waitFor(() => stage.store.get(buildRefreshLockKey(ref)), 'the victim to take the lock', 20_000);
+    await waitFor(async () => stage.sandbox.control.counters().tokenCalls > 0, 'a token call', 10_000);
     victim.child.kill('SIGKILL');
     const killedAt = Date.now();
     expect(await victim.done).toBeNull();
@@ -86,7 +78,7 @@ describe('token storm across processes', () => {
     const takeover = await waitFor(async () => {
       const owner = await stage.store.get(buildRefreshLockKey(ref));
       return owner !== null && owner !== victimOwner ? Date.now() : null;
-    }, 30_000);
+    }, 'another process to take the lock', 30_000);
     const report = await survivor.done;
     const counters = stage.sandbox.control.counters();
     const finalRecord = await stage.tokenStore.read(ref);

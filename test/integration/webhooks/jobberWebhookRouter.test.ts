@@ -12,7 +12,8 @@ import { createJobberWebhookRouter, type JobberWebhookCandidate } from '../../..
 import { createPartnerEventQueue, type PartnerEventQueue } from '../../../src/webhooks/partnerEventQueue';
 import type { PartnerEventPayload } from '../../../src/webhooks/partnerEventPayload';
 import { testRedisUrl, uniqueKeyPrefix } from '../../support/redisUrl';
-import { type PartnerServer, startPartnerServer, waitFor } from './support/startPartnerServer';
+import { type PartnerServer, startPartnerServer } from './support/startPartnerServer';
+import { waitFor } from '../../support/waitFor';
 
 const JOBBER_ACCOUNT = 'Z2lkOi8vSm9iYmVyL0FjY291bnQvMQ==';
 const partnerOne: JobberWebhookCandidate = { ref: { partnerId: 'p1', accountId: 'acct-1' }, clientSecret: 'client-secret-one' };

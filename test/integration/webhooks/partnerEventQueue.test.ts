@@ -7,7 +7,8 @@ import type { Store } from '../../../src/store/store';
 import { createPartnerEventQueue, type PartnerEventQueueOptions } from '../../../src/webhooks/partnerEventQueue';
 import type { PartnerEventPayload } from '../../../src/webhooks/partnerEventPayload';
 import { testRedisUrl, uniqueKeyPrefix } from '../../support/redisUrl';
-import { type PartnerServer, startPartnerServer, waitFor } from './support/startPartnerServer';
+import { type PartnerServer, startPartnerServer } from './support/startPartnerServer';
+import { waitFor } from '../../support/waitFor';
 
 const SECRET = 'whsec_partner-one';
 const ref = { partnerId: 'p1', accountId: 'acct-1' };

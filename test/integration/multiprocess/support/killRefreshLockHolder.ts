@@ -5,6 +5,7 @@ import type { TokenRecord } from '../../../../src/tokens/tokenStore';
 import type { GatewayExit, GatewayProcess } from '../../../support/gatewayProcess';
 import { postGraphql } from '../../../support/testGateway';
 import type { ClusterAccount, GatewayCluster } from './startGatewayCluster';
+import { waitFor } from '../../../support/waitFor';
 
 export interface KillFacts {
   victimExit: GatewayExit;
@@ -20,15 +21,6 @@ export interface KillFacts {
   targetVersion: { before: number; after: number | null };
 }
 
-async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((done) => setTimeout(done, 20));
-  }
-}
 
 /**
  * Sends the target account's request (its token due) to `victim` only; once the victim holds the target's
@@ -47,10 +39,10 @@ export async function killRefreshLockHolder(
     () => 'no answer',
   );
   const lockKey = buildRefreshLockKey(target.ref);
-  const victimOwner = await waitFor(() => cluster.store.get(lockKey), 10_000, 'the victim to take the lock');
+  const victimOwner = await waitFor(() => cluster.store.get(lockKey), 'the victim to take the lock', 10_000);
   const lockSeenAt = Date.now();
   const claimKey = buildInstallationKey(target.ref, `refresh-claim:${fingerprintRefreshToken(stored.refreshToken)}`);
-  await waitFor(() => cluster.store.get(claimKey), 10_000, 'the victim to claim the refresh token');
+  await waitFor(() => cluster.store.get(claimKey), 'the victim to claim the refresh token', 10_000);
   await new Promise((done) => setTimeout(done, 1000));
   const victimExit = await victim.kill('SIGKILL');
   const killedAt = Date.now();
@@ -62,8 +54,8 @@ export async function killRefreshLockHolder(
       const owner = await cluster.store.get(lockKey);
       return owner !== null && owner !== victimOwner ? Date.now() : null;
     },
-    lockTtlMs + 15_000,
     'another process to take the lock',
+    lockTtlMs + 15_000,
   ).catch(() => null);
   while (firstSuccessAt === null && Date.now() < killedAt + lockTtlMs + 25_000) {
     const answers = await Promise.all(survivors.map((g) => ask((cluster.gateways[g] as GatewayProcess).url)));

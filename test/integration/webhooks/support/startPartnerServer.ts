@@ -46,11 +46,3 @@ export async function startPartnerServer(statuses: number[] = []): Promise<Partn
   };
 }
 
-/** Polls `condition` until it holds (no fixed sleeps); fails with `what` after `timeoutMs`. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
