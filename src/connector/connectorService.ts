@@ -1,12 +1,6 @@
-import type { Deps } from '../core/deps';
 import { isValidAccountId, type InstallationRef } from '../core/installationRef';
-import type { PartnerEventSink } from '../core/partnerEvents';
-import type { SecretBox } from '../crypto/secretBox';
 import { ErrorCode, GatewayError } from '../errors/gatewayError';
-import type { AccessTokenProvider } from '../tokens/accessTokenProvider';
-import type { JobberTokenClient } from '../tokens/jobberTokenClient';
-import type { TokenStore } from '../tokens/tokenStore';
-import { createCallbackHandler, type CallbackOutcome } from './callbackHandler';
+import { createCallbackHandler, type CallbackHandlerOptions, type CallbackOutcome } from './callbackHandler';
 import { createConnectorSettingsStore } from './connectorSettingsStore';
 import { buildCallbackUrl, buildConsentUrl, parseReturnUrl } from './connectorUrls';
 import { createInstallationLifecycle } from './installationLifecycle';
@@ -38,13 +32,9 @@ export interface InstallInput {
   returnUrl?: string | null;
 }
 
-export interface ConnectorServiceOptions {
-  deps: Deps;
-  secretBox: SecretBox;
-  tokenClient: JobberTokenClient;
-  tokenStore: TokenStore;
-  accessTokens: AccessTokenProvider;
-  events: PartnerEventSink;
+/** The collaborators the service shares with its callback handler, plus its own settings. */
+export interface ConnectorServiceOptions
+  extends Pick<CallbackHandlerOptions, 'deps' | 'secretBox' | 'tokenClient' | 'tokenStore' | 'accessTokens' | 'events'> {
   /** The gateway's public origin (PUBLIC_URL); the callback is `${publicUrl}/connector/callback`. */
   publicUrl: string;
   /** Jobber origin (JOBBER_BASE_URL). */
