@@ -37,8 +37,10 @@ function onShutdown(logger: { info(msg: string): void }, closers: Closer[]): voi
 function closeServer(server: Server): Closer {
   return () =>
     new Promise((resolve) => {
+      // Stop accepting, let in-flight requests finish (the 10 s fallback in onShutdown bounds it),
+      // and drop idle keep-alive connections so close() does not wait for clients to hang up.
       server.close(() => resolve());
-      server.closeAllConnections();
+      server.closeIdleConnections();
     });
 }
 
