@@ -1,18 +1,7 @@
 import type { ExecutionResult, Executor } from '@graphql-tools/utils';
-import { print, type DocumentNode } from 'graphql';
+import { print } from 'graphql';
 import type { RequestContext } from './requestContext';
 import { resolveAccountRef } from './resolveAccountRef';
-
-const printed = new WeakMap<DocumentNode, string>();
-
-function printOnce(document: DocumentNode): string {
-  let text = printed.get(document);
-  if (text === undefined) {
-    text = print(document);
-    printed.set(document, text);
-  }
-  return text;
-}
 
 /**
  * The executor stitching hands Jobber's subschema. The account comes from the request's context and the
@@ -25,7 +14,7 @@ export function createJobberExecutor(): Executor<RequestContext> {
     if (!context) throw new Error('jobberExecutor: missing request context');
     const ref = resolveAccountRef(context.principal, context.accountIdHeader);
     const { json } = await context.services.forwarder.forward(ref, {
-      query: printOnce(request.document),
+      query: print(request.document),
       variables: request.variables ?? null,
       operationName: request.operationName ?? null,
       isMutation: request.operationType === 'mutation',
