@@ -9,7 +9,7 @@ import { createConnectorService } from './connector/connectorService';
 import type { Deps } from './core/deps';
 import type { SecretBox } from './crypto/secretBox';
 import { formatError } from './errors/formatError';
-import { buildGatewaySchema, loadJobberSchema, loadLocalTypeDefs, type JobberSchemaSnapshot } from './gateway/buildGatewaySchema';
+import { buildGatewaySchema, buildLocalSchema, loadJobberSchema, loadLocalTypeDefs, type JobberSchemaSnapshot } from './gateway/buildGatewaySchema';
 import { createCostEstimator } from './gateway/costEstimator';
 import { createFastPathCache } from './gateway/fastPathCache';
 import { createFastPathHandler } from './gateway/fastPathHandler';
@@ -135,7 +135,8 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
   const keeper = createTokenKeeper({ deps, refresher, idleMs: config.tokenKeeperIdleMs });
   const services = { partners, sessions, connector, forwarder, signingSecrets };
 
-  const schema = buildGatewaySchema({ jobber: jobber.schema, localTypeDefs: loadLocalTypeDefs(), executor: createJobberExecutor() });
+  const localSchema = buildLocalSchema(loadLocalTypeDefs());
+  const schema = buildGatewaySchema({ jobber: jobber.schema, local: localSchema, executor: createJobberExecutor() });
   const apollo = new ApolloServer<RequestContext>({
     schema,
     formatError,
@@ -159,10 +160,11 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     options.fastPath === false
       ? undefined
       : createFastPathHandler({
-          cache: createFastPathCache({ gatewaySchema: schema, jobberSchema: jobber.schema }),
+          cache: createFastPathCache({ gatewaySchema: schema, jobberSchema: jobber.schema, localSchema }),
           gatewaySchema: schema,
+          localSchema,
           principals,
-          forwarder,
+          services,
           onOutcome: (outcome) => metrics.inc('gateway_fast_path_total', { outcome }),
         });
   // /graphql first: it is the hot route, and the other routers would only pass it along.

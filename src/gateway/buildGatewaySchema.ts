@@ -44,6 +44,11 @@ export function findRootFieldCollisions(jobber: GraphQLSchema, local: GraphQLSch
   return collisions;
 }
 
+/** The gateway's own schema (settings, install, sessions) with its resolvers. */
+export function buildLocalSchema(localTypeDefs: string): GraphQLSchema {
+  return makeExecutableSchema<RequestContext>({ typeDefs: localTypeDefs, resolvers: buildLocalResolvers() as never });
+}
+
 /**
  * Jobber's schema (executed remotely, Subscription dropped: the gateway serves none) stitched with the
  * local schema. The executor goes straight into the subschema config with the transforms, so delegation
@@ -51,13 +56,11 @@ export function findRootFieldCollisions(jobber: GraphQLSchema, local: GraphQLSch
  */
 export function buildGatewaySchema(options: {
   jobber: GraphQLSchema;
-  localTypeDefs: string;
+  /** From buildLocalSchema. */
+  local: GraphQLSchema;
   executor: Executor<RequestContext>;
 }): GraphQLSchema {
-  const local = makeExecutableSchema<RequestContext>({
-    typeDefs: options.localTypeDefs,
-    resolvers: buildLocalResolvers() as never,
-  });
+  const { local } = options;
   const collisions = findRootFieldCollisions(options.jobber, local);
   if (collisions.length > 0) {
     throw new Error(`Local root fields collide with Jobber's: ${collisions.join(', ')}. Rename them in schema/gateway.graphql.`);

@@ -1,10 +1,12 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { getVariableValues, type GraphQLSchema } from 'graphql';
+import { execute, getVariableValues, type GraphQLSchema } from 'graphql';
 import { resolvePrincipal, type PrincipalSources } from '../auth/resolvePrincipal';
 import type { FastPathCache } from './fastPathCache';
-import type { ForwardResult, JobberForwarder } from './jobberForwarder';
-import type { Principal } from './requestContext';
+import type { GatewayServices } from './gatewayServices';
+import type { ForwardResult, JobberRequest } from './jobberForwarder';
+import type { Principal, RequestContext } from './requestContext';
 import { resolveAccountRef } from './resolveAccountRef';
+import { buildSplitAnswer } from './splitAnswer';
 
 /**
  * What the fast path learned before it handed a request to Apollo, so the stitching path neither
@@ -22,14 +24,17 @@ export type FastPathHandoff =
   | { kind: 'forward_failed'; principal: Principal; error: unknown }
   | { kind: 'forward_answered'; principal: Principal; result: ForwardResult };
 
-export type FastPathOutcome = 'forwarded' | 'handed_off' | 'not_eligible';
+export type FastPathOutcome = 'forwarded' | 'split' | 'handed_off' | 'not_eligible';
 
 export interface FastPathHandlerOptions {
   cache: FastPathCache;
   /** The stitched schema: variables are coerced against it like Apollo would (errors: Apollo answers). */
   gatewaySchema: GraphQLSchema;
+  /** The local schema with its resolvers: runs the local half of a split operation. */
+  localSchema: GraphQLSchema;
   principals: PrincipalSources;
-  forwarder: JobberForwarder;
+  /** What the local resolvers use; `forwarder` sends to Jobber. */
+  services: GatewayServices;
   /** Called once per POST /graphql with what the fast path did (metrics). */
   onOutcome?(outcome: FastPathOutcome): void;
 }
@@ -46,13 +51,15 @@ export function readFastPathHandoff(res: Response): FastPathHandoff | undefined 
 /**
  * Express middleware between the JSON body parser and Apollo. An operation whose root fields are all
  * Jobber's (see planFastPath) goes to Jobber as the client wrote it, with the client's variables, and
- * Jobber's response bytes are the answer (status 200, the content type Apollo would use). Everything
- * else, and every failure, goes on to Apollo with a handoff, so errors keep Apollo's exact shapes.
+ * Jobber's response bytes are the answer (status 200, the content type Apollo would use). A query mixing
+ * Jobber and local root fields is split (see splitOperation): the local half is executed here, the Jobber
+ * half forwarded, and the answers merged (buildSplitAnswer). Everything else, and every failure, goes on
+ * to Apollo with a handoff, so errors keep Apollo's exact shapes.
  * Invariant: Apollo is reached only before forwarding, or after a forward that threw (never both
  * answers, never two sends).
  */
 export function createFastPathHandler(options: FastPathHandlerOptions): RequestHandler {
-  const { cache, gatewaySchema, principals, forwarder } = options;
+  const { cache, gatewaySchema, localSchema, principals, services } = options;
   const outcome = options.onOutcome ?? (() => undefined);
 
   function handOff(res: Response, next: NextFunction, handoff: FastPathHandoff): void {
@@ -81,7 +88,7 @@ export function createFastPathHandler(options: FastPathHandlerOptions): RequestH
       outcome('not_eligible');
       return next();
     }
-    const definitions = lookup.plan.operation.variableDefinitions ?? [];
+    const definitions = (lookup.kind === 'forward' ? lookup.plan.operation : lookup.operation).variableDefinitions ?? [];
     // Apollo answers variables that do not coerce with 400 BAD_USER_INPUT; it does so itself here.
     if ((definitions.length > 0 || variables !== null) && 'errors' in getVariableValues(gatewaySchema, definitions, variables ?? {}, { maxErrors: 1 })) {
       outcome('not_eligible');
@@ -103,18 +110,46 @@ export function createFastPathHandler(options: FastPathHandlerOptions): RequestH
       return handOff(res, next, { kind: 'principal', principal });
     }
 
+    let request: JobberRequest;
+    let merge: { responseKeys: readonly string[]; localData: Record<string, unknown> } | undefined;
+    if (lookup.kind === 'forward') {
+      request = { query, variables, operationName, isMutation: lookup.plan.isMutation, document: lookup.document };
+    } else {
+      const { split } = lookup;
+      // The local half runs first: when it fails, Apollo answers the whole operation and Jobber is not
+      // called here (only a read was done, and Apollo's own run makes the one call to Jobber).
+      const context: RequestContext = { principal, accountIdHeader, services, jobberExtensions: [] };
+      const local = await execute({ schema: localSchema, document: split.localDocument, variableValues: variables, contextValue: context });
+      if (local.errors || !local.data) return handOff(res, next, { kind: 'principal', principal });
+      merge = { responseKeys: split.responseKeys, localData: local.data };
+      request = { query: split.jobberQuery, variables: pickVariables(variables, split.jobberVariableNames), operationName, isMutation: false, document: split.jobberDocument };
+    }
+
     let result: ForwardResult;
     try {
-      result = await forwarder.forward(ref, { query, variables, operationName, isMutation: lookup.plan.isMutation, document: lookup.document });
+      result = await services.forwarder.forward(ref, request);
     } catch (error) {
       return handOff(res, next, { kind: 'forward_failed', principal, error });
     }
     if (isReshapedByStitching(result)) return handOff(res, next, { kind: 'forward_answered', principal, result });
-    outcome('forwarded');
     res.statusCode = 200;
     res.setHeader('content-type', JSON_CONTENT_TYPE);
-    res.end(result.text);
+    if (merge === undefined) {
+      outcome('forwarded');
+      res.end(result.text);
+    } else {
+      outcome('split');
+      res.end(JSON.stringify(buildSplitAnswer(merge.responseKeys, merge.localData, result.json)));
+    }
   };
+}
+
+/** The client's variables that the Jobber half declares (null when it declares none). */
+function pickVariables(variables: Record<string, unknown> | null, names: ReadonlySet<string>): Record<string, unknown> | null {
+  if (variables === null || names.size === 0) return null;
+  const picked: Record<string, unknown> = {};
+  for (const name of names) if (Object.hasOwn(variables, name)) picked[name] = variables[name];
+  return picked;
 }
 
 /**

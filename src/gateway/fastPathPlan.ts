@@ -10,10 +10,13 @@ export interface JobberRootFields {
  * What the fast path may do with one (validated document, operationName):
  * - `forward`: every root field of the selected operation is Jobber's, so the client's document can go to
  *   Jobber as it is and Jobber's answer is exactly what stitching would build;
- * - `stitch`: anything else (local or introspection root fields, subscriptions, no single operation).
+ * - `split`: a query with both Jobber and local root fields (and no introspection at the root): it may be
+ *   cut in two (see splitOperation), the Jobber half forwarded and the local half executed here;
+ * - `stitch`: anything else (only local or introspection root fields, subscriptions, no single operation).
  */
 export type FastPathPlan =
   | { kind: 'forward'; operation: OperationDefinitionNode; isMutation: boolean }
+  | { kind: 'split'; operation: OperationDefinitionNode }
   | { kind: 'stitch'; reason: string };
 
 /**
@@ -33,11 +36,14 @@ export function planFastPath(document: DocumentNode, operationName: string | nul
   const names = collectRootFieldNames(operation.selectionSet, fragments, new Set());
   if (names === null) return { kind: 'stitch', reason: 'unknown fragment at the root' };
   if (names.length === 0) return { kind: 'stitch', reason: 'no root field' };
+  let local: string | undefined;
   for (const name of names) {
     if (name.startsWith('__')) return { kind: 'stitch', reason: `introspection field ${name} at the root` };
-    if (!allowed.has(name)) return { kind: 'stitch', reason: `local root field ${name}` };
+    if (!allowed.has(name)) local ??= name;
   }
-  return { kind: 'forward', operation, isMutation: operation.operation === 'mutation' };
+  if (local === undefined) return { kind: 'forward', operation, isMutation: operation.operation === 'mutation' };
+  if (operation.operation === 'query' && names.some((name) => allowed.has(name))) return { kind: 'split', operation };
+  return { kind: 'stitch', reason: `local root field ${local}` };
 }
 
 /** The operation GraphQL would run: the named one, or the only one when no name is given. */

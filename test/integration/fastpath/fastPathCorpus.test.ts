@@ -7,8 +7,8 @@ interface CorpusCase {
   label: string;
   body: Record<string, unknown>;
   caller: Caller;
-  /** What the fast path does with it: answers it itself, or hands it to Apollo. */
-  path: 'forwarded' | 'apollo';
+  /** What the fast path does with it: answers it itself (whole, or split in two), or hands it to Apollo. */
+  path: 'forwarded' | 'split' | 'apollo';
   headers?: Record<string, string>;
   /** Runs on the sandbox before each of the two requests. */
   before?: (gateway: TestGateway) => void;
@@ -50,9 +50,62 @@ const corpus: CorpusCase[] = [
     path: 'forwarded',
   },
   { label: 'a session token', body: { query: '{ account { name } }' }, caller: 'session', path: 'forwarded' },
+  // Mixed queries: the local half executed here, the Jobber half forwarded, the answers merged.
+  { label: 'a mixed operation', body: { query: '{ connectorInstallation(accountId: "north") { status } account { name } }' }, caller: 'north', path: 'split' },
+  {
+    label: 'a mixed operation with variables, aliases, dates and local fields between Jobber ones',
+    body: {
+      query:
+        'query Mixed($n: Int!, $a: ID!) { c: clients(first: $n) { nodes { id name } } i: connectorInstallation(accountId: $a) { accountId status installedAt } account { name } s: connectorSettings { clientId returnUrlOrigins } }',
+      variables: { n: 2, a: 'north' },
+      operationName: 'Mixed',
+    },
+    caller: 'north',
+    path: 'split',
+  },
+  {
+    label: 'a mixed operation with fragments on both halves and another operation',
+    body: {
+      query:
+        'query Other { connectorSettings { clientId } } query Q { account { ...Acc } connectorInstallation(accountId: "north") { ...Inst } account { id } } fragment Acc on Account { name } fragment Inst on ConnectorInstallation { status accountId }',
+      operationName: 'Q',
+    },
+    caller: 'north',
+    path: 'split',
+  },
+  {
+    label: 'a mixed operation with @skip and @include on both halves',
+    body: {
+      query:
+        'query($s: Boolean!, $i: Boolean!) { account @skip(if: $s) { id } clients(first: 1) @include(if: $i) { totalCount } connectorSettings @skip(if: $s) { clientId } connectorInstallation(accountId: "north") @include(if: $s) { status } }',
+      variables: { s: true, i: true },
+    },
+    caller: 'north',
+    path: 'split',
+  },
+  { label: 'a mixed operation with an unknown installation (null)', body: { query: '{ connectorInstallation(accountId: "nobody") { status } account { id } }' }, caller: 'north', path: 'split' },
+  { label: 'a mixed operation from a session', body: { query: '{ account { name } connectorInstallation(accountId: "north") { status } }' }, caller: 'session', path: 'split' },
+  { label: 'a mixed operation with a Jobber mutation', body: { query: 'mutation { clientEdit(clientId: "nope", input: { firstName: "X" }) { userErrors { message } } updateConnectorSettings(input: {}) { clientId } }' }, caller: 'north', path: 'apollo' },
+  // The local half fails before anything reaches Jobber: Apollo answers the whole operation.
+  { label: 'a mixed operation whose local half is forbidden', body: { query: '{ account { name } connectorSettings { clientId } }' }, caller: 'session', path: 'apollo' },
+  { label: 'a mixed operation with a bad local argument', body: { query: '{ account { name } connectorInstallations(first: 500) { totalCount } }' }, caller: 'north', path: 'apollo' },
+  {
+    label: 'a mixed operation when Jobber answers 502',
+    body: { query: '{ account { id } connectorSettings { clientId } }' },
+    caller: 'north',
+    path: 'apollo',
+    before: (g) => g.sandbox.control.setGraphqlFailure({ status: 502, count: 1 }),
+  },
+  {
+    label: 'a mixed operation when Jobber answers errors and no data',
+    body: { query: '{ account { id } connectorSettings { clientId } clients(first: 1) { totalCount } }' },
+    caller: 'north',
+    path: 'apollo',
+    before: (g) => g.sandbox.control.setGraphqlFailure({ status: 500, count: 1 }),
+  },
+  { label: 'a mixed operation for an account that is not installed', body: { query: '{ account { id } connectorSettings { clientId } }' }, caller: 'notInstalled', path: 'apollo' },
   // Handed to Apollo before anything reaches Jobber: Apollo's own answer is the reference.
   { label: 'root __typename', body: { query: '{ __typename account { id } }' }, caller: 'north', path: 'apollo' },
-  { label: 'a mixed operation', body: { query: '{ connectorInstallation(accountId: "north") { status } account { name } }' }, caller: 'north', path: 'apollo' },
   { label: 'a validation error', body: { query: '{ account { id notAField } }' }, caller: 'north', path: 'apollo' },
   { label: 'a syntax error', body: { query: '{ account { id ' }, caller: 'north', path: 'apollo' },
   { label: 'a missing variable', body: { query: CLIENTS }, caller: 'north', path: 'apollo' },
@@ -137,17 +190,18 @@ describe('fast path: identical answers to the stitching path', () => {
 
   test.each(corpus.map((c) => [c.label, c] as const))('when the request has %s, then both paths answer the same', async (_label, c) => {
     const headers = { ...headersOf(c.caller), ...c.headers };
-    const forwardedBefore = await fastPathCount(twins.fast, 'forwarded');
+    const answeredBefore = await answeredCount(twins.fast);
     const callsBefore = twins.fast.sandbox.control.counters().graphqlCalls;
     c.before?.(twins.fast);
     const fast = await post(twins.fast, c.body, headers);
-    const forwarded = (await fastPathCount(twins.fast, 'forwarded')) - forwardedBefore;
+    const answeredAfter = await answeredCount(twins.fast);
+    const answered = { forwarded: answeredAfter.forwarded - answeredBefore.forwarded, split: answeredAfter.split - answeredBefore.split };
     // A handoff after forwarding reuses Jobber's answer or error: never a second call.
     expect(twins.fast.sandbox.control.counters().graphqlCalls - callsBefore).toBeLessThanOrEqual(1);
     c.before?.(twins.stitched);
     const stitched = await post(twins.stitched, c.body, headers);
 
-    expect(forwarded).toBe(c.path === 'forwarded' ? 1 : 0);
+    expect(answered).toEqual({ forwarded: c.path === 'forwarded' ? 1 : 0, split: c.path === 'split' ? 1 : 0 });
     expect(fast.status).toBe(stitched.status);
     expect(fast.contentType).toBe(stitched.contentType);
     expect(fast.body).toStrictEqual(stitched.body);
@@ -192,10 +246,14 @@ async function post(gateway: TestGateway, body: unknown, headers: Record<string,
   return { status: response.status, contentType: response.headers.get('content-type'), body: JSON.parse(text) as unknown };
 }
 
-async function fastPathCount(gateway: TestGateway, outcome: string): Promise<number> {
+/** How many requests the fast path answered itself, whole and split, from /metrics. */
+async function answeredCount(gateway: TestGateway): Promise<{ forwarded: number; split: number }> {
   const text = await (await fetch(`${gateway.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`gateway_fast_path_total{outcome="${outcome}"}`));
-  return line ? Number(line.split(' ').at(-1)) : 0;
+  const count = (outcome: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`gateway_fast_path_total{outcome="${outcome}"}`));
+    return line ? Number(line.split(' ').at(-1)) : 0;
+  };
+  return { forwarded: count('forwarded'), split: count('split') };
 }
 
 function parseOrKeep(text: string): unknown {

@@ -7,6 +7,10 @@ const jobberSchema = buildSchema(`
   type Account { id: ID!, name: String! }
   type Client { id: ID!, name: String! }
 `);
+const localSchema = buildSchema(`
+  type Query { connectorSettings: Settings! }
+  type Settings { clientId: String }
+`);
 // The gateway's schema: Jobber's plus a local root field and a local type.
 const gatewaySchema = buildSchema(`
   type Query { account: Account, clients(first: Int): [Client!]!, connectorSettings: Settings! }
@@ -25,19 +29,19 @@ describe('createFastPathCache', () => {
     ['a query that fails validation', '{ account { nope } }', null, 'stitch'],
     ['a document valid for the gateway but not for Jobber', 'query A { account { id } } query B { connectorSettings { clientId } }', 'A', 'stitch'],
   ])('when the query is %s, then the plan is %s', (_label, query, operationName, expected) => {
-    const cache = createFastPathCache({ gatewaySchema, jobberSchema });
+    const cache = createFastPathCache({ gatewaySchema, jobberSchema, localSchema });
     expect(cache.lookup(query, operationName).kind).toBe(expected);
   });
 
   test('when the same query text comes again, then the cached document is reused', () => {
-    const cache = createFastPathCache({ gatewaySchema, jobberSchema });
+    const cache = createFastPathCache({ gatewaySchema, jobberSchema, localSchema });
     const first = cache.lookup('{ account { id } }', null);
     const second = cache.lookup('{ account { id } }', null);
     expect(first.kind === 'forward' && second.kind === 'forward' && first.document === second.document).toBe(true);
   });
 
   test('when more query texts than maxEntries come, then the least recently used is dropped', () => {
-    const cache = createFastPathCache({ gatewaySchema, jobberSchema, maxEntries: 2 });
+    const cache = createFastPathCache({ gatewaySchema, jobberSchema, localSchema, maxEntries: 2 });
     const a = cache.lookup('{ a: account { id } }', null);
     cache.lookup('{ b: account { id } }', null);
     cache.lookup('{ a: account { id } }', null); // a is now the most recent
@@ -48,7 +52,7 @@ describe('createFastPathCache', () => {
   });
 
   test('when a query text is longer than maxCachedQueryLength, then it is planned but not kept', () => {
-    const cache = createFastPathCache({ gatewaySchema, jobberSchema, maxCachedQueryLength: 10 });
+    const cache = createFastPathCache({ gatewaySchema, jobberSchema, localSchema, maxCachedQueryLength: 10 });
     expect(cache.lookup('{ account { id } }', null).kind).toBe('forward');
     expect(cache.size).toBe(0);
   });
