@@ -17,6 +17,8 @@ export interface CostBucketsOptions {
   probeTtlMs?: number;
   /** Compare-and-set attempts before giving up on pacing one request. Default 20. */
   maxCasAttempts?: number;
+  /** Accounts whose last written record is remembered (to skip a read before writing). Default 10000. */
+  maxKnownRecords?: number;
 }
 
 export type ReserveResult = ThrottleDecision | { kind: 'unknown' };
@@ -45,31 +47,63 @@ export function createCostBuckets(options: CostBucketsOptions): CostBuckets {
   const estimateTtlMs = options.estimateTtlMs ?? 60 * 60 * 1000;
   const probeTtlMs = options.probeTtlMs ?? 15_000;
   const maxCasAttempts = options.maxCasAttempts ?? 20;
+  const maxKnownRecords = options.maxKnownRecords ?? 10_000;
   const bucketKey = (ref: InstallationRef): string => buildInstallationKey(ref, 'cost-bucket');
   const probeKey = (ref: InstallationRef): string => buildInstallationKey(ref, 'cost-probe');
-  /** The tail of each key's chain of updates in this process (removed when it settles and is still the tail). */
-  const tails = new Map<string, Promise<unknown>>();
+  /** Updates of each key waiting for the next write; a key is present while its writer runs. */
+  const queues = new Map<string, PendingUpdate[]>();
 
   /**
-   * Updates of one account's estimate run one after another within a process: concurrent requests of
-   * one account would otherwise race each other's compare-and-set and retry (with 32 connections on
-   * one account that contention cost more than the forwarding). Across processes the compare-and-set
-   * still decides.
+   * Updates of one account's estimate are group-committed within a process: while one get and
+   * compare-and-set runs, later updates queue, and the next write applies them all, in arrival order,
+   * as one read and one compare-and-set. Concurrent requests of one account would otherwise race each
+   * other's compare-and-set (with 32 connections on one account that contention cost more than the
+   * forwarding), and one write per update cost two store round trips per request. Across processes
+   * the compare-and-set still decides. Invariant: an update resolves only after the write that holds
+   * it succeeded (or gave up), so a reservation is in the store before its request is forwarded.
    */
-  function inTurn<T>(key: string, step: () => Promise<T>): Promise<T> {
-    const previous = tails.get(key) ?? Promise.resolve();
-    const run = previous.then(step, step);
-    const tail = run.catch(() => undefined);
-    tails.set(key, tail);
-    void tail.then(() => {
-      if (tails.get(key) === tail) tails.delete(key);
-    });
-    return run;
-  }
-
   function update(ref: InstallationRef, change: (current: BucketEstimate | null) => BucketEstimate | null): Promise<boolean> {
     const key = bucketKey(ref);
-    return inTurn(key, () => casLoop(ref, key, change));
+    return new Promise<boolean>((resolve, reject) => {
+      const queue = queues.get(key);
+      if (queue) {
+        queue.push({ change, resolve, reject });
+        return;
+      }
+      queues.set(key, [{ change, resolve, reject }]);
+      void writeQueued(ref, key);
+    });
+  }
+
+  async function writeQueued(ref: InstallationRef, key: string): Promise<void> {
+    for (;;) {
+      const batch = queues.get(key) ?? [];
+      if (batch.length === 0) {
+        queues.delete(key);
+        return;
+      }
+      // Later arrivals queue behind this write (the key stays present with an empty queue).
+      queues.set(key, []);
+      try {
+        const written = await casLoop(ref, key, (current) => applyInOrder(current, batch));
+        for (const pending of batch) pending.resolve(written);
+      } catch (error) {
+        for (const pending of batch) pending.reject(error);
+      }
+    }
+  }
+
+  /**
+   * The raw record this process last wrote or read, per key (bounded, oldest dropped): the first
+   * compare-and-set of an update expects it without reading, so an account only this process updates
+   * costs one store round trip per write. A stale guess only fails that compare-and-set, and a guess
+   * is never trusted for a decision that writes nothing (a refusal is always made on a fresh read).
+   */
+  const known = new Map<string, string>();
+  function remember(key: string, raw: string): void {
+    known.delete(key);
+    known.set(key, raw);
+    if (known.size > maxKnownRecords) known.delete(known.keys().next().value as string);
   }
 
   async function casLoop(
@@ -78,10 +112,19 @@ export function createCostBuckets(options: CostBucketsOptions): CostBuckets {
     change: (current: BucketEstimate | null) => BucketEstimate | null,
   ): Promise<boolean> {
     for (let attempt = 0; attempt < maxCasAttempts; attempt++) {
-      const raw = await store.get(key);
+      const guess = attempt === 0 ? known.get(key) : undefined;
+      const raw = guess ?? (await store.get(key));
       const next = change(parseBucket(raw));
-      if (next === null) return true;
-      if (await store.compareAndSet(key, raw, JSON.stringify(next), { ttlMs: estimateTtlMs })) return true;
+      if (next === null) {
+        if (guess !== undefined) continue;
+        return true;
+      }
+      const value = JSON.stringify(next);
+      if (await store.compareAndSet(key, raw, value, { ttlMs: estimateTtlMs })) {
+        remember(key, value);
+        return true;
+      }
+      known.delete(key);
     }
     logger.warn({ partnerId: ref.partnerId, accountId: ref.accountId }, 'cost bucket update lost to contention');
     return false;
@@ -120,6 +163,27 @@ export function createCostBuckets(options: CostBucketsOptions): CostBuckets {
       await store.del(probeKey(ref));
     },
   };
+}
+
+interface PendingUpdate {
+  /** Returns the next estimate, or null for no change. May run more than once (on a lost compare-and-set). */
+  change(current: BucketEstimate | null): BucketEstimate | null;
+  resolve(written: boolean): void;
+  reject(error: unknown): void;
+}
+
+/** Each change sees the estimate left by the ones before it; null when none of them changed anything. */
+function applyInOrder(current: BucketEstimate | null, batch: readonly PendingUpdate[]): BucketEstimate | null {
+  let state = current;
+  let changed = false;
+  for (const pending of batch) {
+    const next = pending.change(state);
+    if (next !== null) {
+      state = next;
+      changed = true;
+    }
+  }
+  return changed ? state : null;
 }
 
 function parseBucket(raw: string | null): BucketEstimate | null {

@@ -92,14 +92,18 @@ export function createRateLimiter(options: RateLimiterOptions): ForwardPacer {
       states.set(request, state);
       const cost = readCost(answer.json);
       const throttled = answer.status === 429 || isThrottledBody(answer.json);
-      try {
-        if (cost !== undefined) await buckets.observe(ref, { ...cost, refused: throttled });
-      } finally {
-        if (state.holdsProbe) {
-          state.holdsProbe = false;
-          await buckets.releaseProbe(ref);
+      const holdsProbe = state.holdsProbe;
+      state.holdsProbe = false;
+      // Folding the answer into the shared estimate does not hold up the answer: this process's next
+      // update of the account queues behind it (costBuckets writes one account's updates in order), and
+      // the probe is released only once the estimate it learned is written.
+      void (async () => {
+        try {
+          if (cost !== undefined) await buckets.observe(ref, { ...cost, refused: throttled });
+        } finally {
+          if (holdsProbe) await buckets.releaseProbe(ref);
         }
-      }
+      })().catch((error: unknown) => logger.warn({ err: error, partnerId: ref.partnerId, accountId: ref.accountId }, 'cost bucket update failed'));
       if (!throttled) return { kind: 'ok' };
 
       const decision = decideAfterThrottled({
