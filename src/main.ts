@@ -13,7 +13,7 @@ import { prepareDemo } from './runtime/prepareDemo';
 import { createLogger } from './runtime/createLogger';
 import { createStoreFromConfig } from './runtime/createStoreFromConfig';
 import { loadEncryptionKeys } from './runtime/loadEncryptionKeys';
-import { createSandbox } from './sandbox/sandbox';
+import type { Sandbox } from './sandbox/sandbox';
 
 type Closer = () => Promise<void>;
 
@@ -49,9 +49,9 @@ async function startGateway(config: Config, mode: 'gateway' | 'demo'): Promise<v
   const closers: Closer[] = [];
   onShutdown(logger, closers);
   let jobberBaseUrl = config.jobberBaseUrl;
-  let sandbox: Awaited<ReturnType<typeof createSandbox>> | undefined;
+  let sandbox: Sandbox | undefined;
   if (mode === 'demo') {
-    sandbox = await createSandbox({ port: config.sandboxPort });
+    sandbox = await startSandbox(config);
     closers.push(() => sandbox!.close());
     jobberBaseUrl = sandbox.url;
   }
@@ -75,9 +75,15 @@ async function startGateway(config: Config, mode: 'gateway' | 'demo'): Promise<v
   }
 }
 
+/** The sandbox (and its mock data generator) is loaded only in the modes that run it: gateway startup skips it. */
+async function startSandbox(config: Config): Promise<Sandbox> {
+  const { createSandbox } = await import('./sandbox/sandbox');
+  return createSandbox({ port: config.sandboxPort });
+}
+
 async function startSandboxOnly(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel);
-  const sandbox = await createSandbox({ port: config.sandboxPort });
+  const sandbox = await startSandbox(config);
   onShutdown(logger, [() => sandbox.close()]);
   logger.info({ url: sandbox.url }, 'Jobber sandbox listening (control API under /__sandbox)');
 }

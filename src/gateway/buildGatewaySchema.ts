@@ -3,7 +3,6 @@ import { resolve } from 'node:path';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { stitchSchemas } from '@graphql-tools/stitch';
 import type { Executor } from '@graphql-tools/utils';
-import { FilterRootFields } from '@graphql-tools/wrap';
 import { buildSchema, GraphQLSchema } from 'graphql';
 import { buildLocalResolvers } from './localResolvers';
 import { parseJobberSchemaVersion } from './jobberSchemaHeader';
@@ -50,9 +49,11 @@ export function buildLocalSchema(localTypeDefs: string): GraphQLSchema {
 }
 
 /**
- * Jobber's schema (executed remotely, Subscription dropped: the gateway serves none) stitched with the
- * local schema. The executor goes straight into the subschema config with the transforms, so delegation
- * happens once; `batch` sends all Jobber root fields of one operation as one request.
+ * Jobber's schema (executed remotely, without its Subscription root: the gateway serves none) stitched
+ * with the local schema. The executor goes straight into the subschema config, so delegation happens
+ * once; `batch` sends all Jobber root fields of one operation as one request. Subscription is dropped
+ * from Jobber's schema before stitching rather than by a FilterRootFields transform: same schema, and
+ * startup saves the transform's extra copy of Jobber's types (about 100 ms).
  */
 export function buildGatewaySchema(options: {
   jobber: GraphQLSchema;
@@ -65,22 +66,15 @@ export function buildGatewaySchema(options: {
   if (collisions.length > 0) {
     throw new Error(`Local root fields collide with Jobber's: ${collisions.join(', ')}. Rename them in schema/gateway.graphql.`);
   }
-  const stitched = stitchSchemas({
-    subschemas: [
-      {
-        schema: options.jobber,
-        executor: options.executor as Executor,
-        batch: true,
-        transforms: [new FilterRootFields((operation) => operation !== 'Subscription')],
-      },
-      { schema: local },
-    ],
+  return stitchSchemas({
+    subschemas: [{ schema: withoutSubscription(options.jobber), executor: options.executor as Executor, batch: true }, { schema: local }],
   });
-  // The filter empties Jobber's Subscription root; an empty root type is not a valid schema, so drop it.
-  const subscription = stitched.getSubscriptionType();
-  if (subscription && Object.keys(subscription.getFields()).length === 0) {
-    const config = stitched.toConfig();
-    return new GraphQLSchema({ ...config, subscription: null, types: config.types.filter((type) => type !== subscription) });
-  }
-  return stitched;
+}
+
+/** The schema without its Subscription root type (a root type with no fields is not a valid schema either). */
+export function withoutSubscription(schema: GraphQLSchema): GraphQLSchema {
+  const subscription = schema.getSubscriptionType();
+  if (!subscription) return schema;
+  const config = schema.toConfig();
+  return new GraphQLSchema({ ...config, subscription: null, types: config.types.filter((type) => type !== subscription) });
 }

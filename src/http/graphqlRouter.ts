@@ -26,7 +26,7 @@ export interface GraphqlRouterOptions {
  */
 export function createGraphqlRouter(options: GraphqlRouterOptions): Router {
   const router = express.Router();
-  let explorer: string | undefined;
+  let explorer: Promise<string> | undefined;
 
   router.use('/graphql', (req, res, next) => {
     res.setHeader('access-control-allow-origin', '*');
@@ -38,7 +38,7 @@ export function createGraphqlRouter(options: GraphqlRouterOptions): Router {
     }
     if (req.method === 'GET' && isBrowserPageRequest(req.headers.accept) && req.query.query === undefined) {
       explorer ??= buildExplorerPage();
-      res.type('html').send(explorer);
+      explorer.then((page) => res.type('html').send(page), next);
       return;
     }
     next();
