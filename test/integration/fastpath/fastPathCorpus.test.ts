@@ -1,4 +1,5 @@
 import { createTestPartner, installAccount, type TestGateway, type TestPartner } from '../../support/testGateway';
+import { readFastPathCount } from './support/readFastPathCount';
 import { startTwinGateways, type TwinGateways } from './support/startTwinGateways';
 
 type Caller = 'north' | 'noAccount' | 'badAccountId' | 'notInstalled' | 'unknownKey' | 'admin' | 'session' | 'sessionOther' | 'anonymous';
@@ -246,14 +247,9 @@ async function post(gateway: TestGateway, body: unknown, headers: Record<string,
   return { status: response.status, contentType: response.headers.get('content-type'), body: JSON.parse(text) as unknown };
 }
 
-/** How many requests the fast path answered itself, whole and split, from /metrics. */
+/** How many requests the fast path answered itself, whole and split. */
 async function answeredCount(gateway: TestGateway): Promise<{ forwarded: number; split: number }> {
-  const text = await (await fetch(`${gateway.url}/metrics`)).text();
-  const count = (outcome: string) => {
-    const line = text.split('\n').find((l) => l.startsWith(`gateway_fast_path_total{outcome="${outcome}"}`));
-    return line ? Number(line.split(' ').at(-1)) : 0;
-  };
-  return { forwarded: count('forwarded'), split: count('split') };
+  return { forwarded: await readFastPathCount(gateway, 'forwarded'), split: await readFastPathCount(gateway, 'split') };
 }
 
 function parseOrKeep(text: string): unknown {

@@ -1,4 +1,5 @@
 import { createTestPartner, installAccount, postGraphql, startTestGateway, type TestGateway, type TestPartner } from '../../support/testGateway';
+import { readFastPathCount } from './support/readFastPathCount';
 
 /** Both halves of a split query depend on the caller: local (settings, installation) and Jobber (account). */
 const MIXED = 'query($a: ID!) { connectorSettings { clientId } account { name } connectorInstallation(accountId: $a) { accountId jobberAccountName } }';
@@ -29,7 +30,7 @@ describe('fast path: split queries keep tenants apart', () => {
       { partner: first, accountId: 'south', name: 'South Plumbing' },
       { partner: second, accountId: 'north', name: 'Northern Roofing' },
     ];
-    const splitBefore = await splitCount(gateway);
+    const splitBefore = await readFastPathCount(gateway, 'split');
     const answers = await Promise.all(
       Array.from({ length: 90 }, (_, i) => {
         const caller = callers[i % callers.length]!;
@@ -46,12 +47,6 @@ describe('fast path: split queries keep tenants apart', () => {
       });
     }
     // They were answered by the split path, not by stitching.
-    expect((await splitCount(gateway)) - splitBefore).toBe(90);
+    expect((await readFastPathCount(gateway, 'split')) - splitBefore).toBe(90);
   });
 });
-
-async function splitCount(gateway: TestGateway): Promise<number> {
-  const text = await (await fetch(`${gateway.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('gateway_fast_path_total{outcome="split"}'));
-  return line ? Number(line.split(' ').at(-1)) : 0;
-}
