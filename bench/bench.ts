@@ -2,12 +2,13 @@
  * `npm run bench`: the sandbox and the gateway each in a child process (so the gateway's CPU is its
  * own), autocannon in this one. Env: BENCH_SECONDS (default 10) per load phase; REDIS_URL = the gateway
  * uses that Redis instead of the embedded in-memory store; BENCH_GATEWAY_NODE_ARGS: extra node flags for the
- * gateway process (profiling). Prints one table, then the memory and
- * startup checks with their targets. Never exits non-zero on a FAIL (the machine is shared and noisy).
+ * gateway process (profiling). The load phases take turns in 5 slices each (a slow spell of the shared
+ * machine hits them all alike); startup is the median of 3 gateway starts. Prints one table, then the
+ * memory and startup checks with their targets. Never exits non-zero on a FAIL (the machine is shared and noisy).
  */
 import { resolve } from 'node:path';
 import { approveConsent } from '../src/sandbox/approveConsent';
-import { formatReport, type PhaseRow } from './benchReport';
+import { formatReport, type PhaseRow, type Startup } from './benchReport';
 import { compileForBench, type BenchBuild } from './compileForBench';
 import { startChild, type BenchChild } from './childProcess';
 import type { GatewayReady } from './gatewayWorker';
@@ -21,6 +22,10 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
  */
 const GATEWAY_ENV = { NODE_ENV: process.env.NODE_ENV ?? 'production', MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' };
 const CONNECTIONS = 32;
+/** Load phases take turns in this many slices (see run). */
+const ROUNDS = 5;
+/** Gateway processes started to read startup time (see withChildren). */
+const STARTS = 3;
 const MEMORY_ACCOUNTS = 1000;
 const MEMORY_REQUESTS = 100_000;
 const VERSION = '2022-03-10';
@@ -35,6 +40,9 @@ interface Stats {
 const JOBBER_QUERY = 'query Bench($n: Int!, $id: EncodedId!) { clients(first: $n) { nodes { id name } } client(id: $id) { id } }';
 const MIXED_QUERY =
   'query BenchMixed($n: Int!, $id: EncodedId!) { connectorSettings { clientId } clients(first: $n) { nodes { id name } } client(id: $id) { id } }';
+// Root `__typename` beside local fields is not split: this one measures the stitching path itself.
+const STITCHED_QUERY =
+  'query BenchStitched($n: Int!, $id: EncodedId!) { __typename connectorSettings { clientId } clients(first: $n) { nodes { id name } } client(id: $id) { id } }';
 const bodyOf = (query: string) => (i: number) => JSON.stringify({ query, variables: { n: 1 + (i % 10), id: `bench-${i}` } });
 // The memory phase is about the gateway's state per account; a light query keeps the sandbox from limiting it.
 const LIGHT_QUERY = 'query BenchLight($id: EncodedId!) { client(id: $id) { id } }';
@@ -52,14 +60,26 @@ async function main(): Promise<void> {
 
 async function withChildren(build: BenchBuild): Promise<void> {
   const sandbox = await startChild<{ url: string }>(build.pathOf('bench/sandboxWorker.ts'));
-  const spawnedAt = performance.now();
   // BENCH_GATEWAY_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the gateway process.
   // --expose-gc only lets the memory check also read memory after a full collection (leak vs. uncollected garbage).
   const nodeArgs = ['--expose-gc', ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean)];
-  const gateway = await startChild<GatewayReady>(build.pathOf('bench/gatewayWorker.ts'), { JOBBER_BASE_URL: sandbox.ready.url, ...GATEWAY_ENV }, nodeArgs);
-  const spawnToReadyMs = performance.now() - spawnedAt;
+  const startGateway = () => startChild<GatewayReady>(build.pathOf('bench/gatewayWorker.ts'), { JOBBER_BASE_URL: sandbox.ready.url, ...GATEWAY_ENV }, nodeArgs);
+  // Startup is read from STARTS processes (the last one is then measured under load): one start alone
+  // says more about the machine's moment than about the gateway.
+  const startups: Startup[] = [];
+  for (let i = 1; i < STARTS; i++) {
+    log(`startup: start ${i} of ${STARTS}`);
+    const spawnedAt = performance.now();
+    const probe = await startGateway();
+    startups.push({ readyMs: probe.ready.readyMs, createAppMs: probe.ready.createAppMs, spawnToReadyMs: performance.now() - spawnedAt });
+    await probe.call('cleanUp');
+    await probe.stop();
+  }
+  const spawnedAt = performance.now();
+  const gateway = await startGateway();
+  startups.push({ readyMs: gateway.ready.readyMs, createAppMs: gateway.ready.createAppMs, spawnToReadyMs: performance.now() - spawnedAt });
   try {
-    await run(sandbox, gateway, spawnToReadyMs);
+    await run(sandbox, gateway, startups);
   } finally {
     await gateway.call('cleanUp').catch((error: unknown) => log(`clean-up failed: ${String(error)}`));
     await gateway.stop();
@@ -67,7 +87,7 @@ async function withChildren(build: BenchBuild): Promise<void> {
   }
 }
 
-async function run(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<GatewayReady>, spawnToReadyMs: number): Promise<void> {
+async function run(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<GatewayReady>, startups: Startup[]): Promise<void> {
   const gw = gateway.ready;
   log(`sandbox ${sandbox.ready.url}, gateway ${gw.url} (store: ${gw.store}, env ${JSON.stringify(GATEWAY_ENV)}), ${SECONDS}s per phase`);
   const partner = await setUpPartner(sandbox, gw);
@@ -80,30 +100,56 @@ async function run(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<Gat
   };
   const fast: LoadTarget = { url: `${gw.url}/graphql`, headers: partner.headers('bench-main'), body: bodyOf(JOBBER_QUERY) };
   const mixed: LoadTarget = { url: `${gw.url}/graphql`, headers: partner.headers('bench-main'), body: bodyOf(MIXED_QUERY) };
+  const stitched: LoadTarget = { url: `${gw.url}/graphql`, headers: partner.headers('bench-main'), body: bodyOf(STITCHED_QUERY) };
   await assertAnswers(fast);
   await assertAnswers(mixed);
+  await assertAnswers(stitched);
 
-  const rows: PhaseRow[] = [];
-  for (const [name, target] of [
-    ['direct to sandbox', direct],
-    ['gateway fast path', fast],
-    ['gateway mixed op', mixed],
-  ] as const) {
-    log(`warm-up: ${name}`);
-    await runLoad(target, { connections: CONNECTIONS, seconds: Math.min(2, SECONDS) });
-    log(`measuring: ${name}`);
-    const before = await gateway.call<Stats>('stats');
-    const load = await runLoad(target, { connections: CONNECTIONS, seconds: SECONDS });
-    const after = await gateway.call<Stats>('stats');
-    const viaGateway = target !== direct;
-    rows.push({
-      name,
-      ...load,
-      cpuUsPerRequest: viaGateway ? cpuMicros(before, after) / Math.max(1, load.requests) : undefined,
-      sysUsPerRequest: viaGateway ? (after.cpu.system - before.cpu.system) / Math.max(1, load.requests) : undefined,
-      rssMb: viaGateway ? after.rss / 1e6 : undefined,
-    });
+  const phases = [
+    { name: 'direct to sandbox', target: direct, viaGateway: false },
+    { name: 'gateway fast path', target: fast, viaGateway: true },
+    { name: 'gateway mixed op', target: mixed, viaGateway: true },
+    { name: 'gateway stitched op', target: stitched, viaGateway: true },
+  ];
+  for (const phase of phases) {
+    log(`warm-up: ${phase.name}`);
+    await runLoad(phase.target, { connections: CONNECTIONS, seconds: Math.min(2, SECONDS) });
   }
+  // The phases take turns in ROUNDS slices of SECONDS / ROUNDS each, so a slow spell of the shared machine
+  // falls on all of them alike instead of on whichever phase ran then.
+  const slices = phases.map(() => ({ requests: 0, failures: 0, seconds: 0, cpuUs: 0, sysUs: 0, p50s: [] as number[], p99s: [] as number[], rss: 0 }));
+  const sliceSeconds = Math.max(1, Math.round(SECONDS / ROUNDS));
+  for (let round = 1; round <= ROUNDS; round++) {
+    log(`measuring: round ${round} of ${ROUNDS}, ${sliceSeconds} s per phase`);
+    for (const [k, phase] of phases.entries()) {
+      const before = await gateway.call<Stats>('stats');
+      const load = await runLoad(phase.target, { connections: CONNECTIONS, seconds: sliceSeconds });
+      const after = await gateway.call<Stats>('stats');
+      const slice = slices[k]!;
+      slice.requests += load.requests;
+      slice.failures += load.failures;
+      slice.seconds += sliceSeconds;
+      slice.cpuUs += cpuMicros(before, after);
+      slice.sysUs += after.cpu.system - before.cpu.system;
+      slice.p50s.push(load.p50Ms);
+      slice.p99s.push(load.p99Ms);
+      slice.rss = after.rss;
+    }
+  }
+  const rows: PhaseRow[] = phases.map((phase, k) => {
+    const slice = slices[k]!;
+    return {
+      name: phase.name,
+      requests: slice.requests,
+      reqPerSec: slice.requests / slice.seconds,
+      p50Ms: median(slice.p50s),
+      p99Ms: median(slice.p99s),
+      failures: slice.failures,
+      cpuUsPerRequest: phase.viaGateway ? slice.cpuUs / Math.max(1, slice.requests) : undefined,
+      sysUsPerRequest: phase.viaGateway ? slice.sysUs / Math.max(1, slice.requests) : undefined,
+      rssMb: phase.viaGateway ? slice.rss / 1e6 : undefined,
+    };
+  });
 
   log('1-connection latency');
   const latencySeconds = Math.max(1, Math.min(3, SECONDS / 3));
@@ -150,7 +196,7 @@ async function run(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<Gat
         },
         reqPerSec: (first.reqPerSec + second.reqPerSec) / 2,
       },
-      startup: { readyMs: gw.readyMs, createAppMs: gw.createAppMs, spawnToReadyMs },
+      startups,
     }),
   );
 }
@@ -216,6 +262,7 @@ async function graphql(url: string, query: string, variables: Record<string, unk
   return body.data;
 }
 
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 const cpuMicros = (before: Stats, after: Stats): number => after.cpu.user - before.cpu.user + (after.cpu.system - before.cpu.system);
 const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
 

@@ -27,7 +27,17 @@ export interface BenchReport {
     /** The same moments after a full GC: what the gateway keeps, without garbage V8 has not collected yet. */
     collected: { rssAt50kMb: number; rssAt100kMb: number; heapAt50kMb: number; heapAt100kMb: number };
   };
-  startup: { readyMs: number; createAppMs: number; spawnToReadyMs: number };
+  /** One per gateway process started; the target is checked on the median. */
+  startups: Startup[];
+}
+
+export interface Startup {
+  /** From process start to listening, ms. */
+  readyMs: number;
+  /** Of it, createApp (Jobber snapshot, stitching, Apollo start), ms. */
+  createAppMs: number;
+  /** From the parent's fork to the child's ready message, ms. */
+  spawnToReadyMs: number;
 }
 
 /** The issue's targets (issue 7), checked against one run. */
@@ -62,7 +72,13 @@ export function formatReport(report: BenchReport): string {
     String(row.failures),
   ]);
   lines.push(...formatTable([header, ...table]));
-  const { serial, memory, startup } = report;
+  lines.push(
+    'mixed op: local and Jobber root fields, split by the fast path; stitched op: the same with a root __typename, which',
+    'only stitching answers (what every mixed op cost before the split).',
+  );
+  const { serial, memory } = report;
+  const startups = [...report.startups].sort((a, b) => a.readyMs - b.readyMs);
+  const startup = startups[Math.floor(startups.length / 2)]!;
   const { collected } = memory;
   const addedP50 = serial.fastP50Ms - serial.directP50Ms;
   lines.push(
@@ -72,8 +88,9 @@ export function formatReport(report: BenchReport): string {
     `memory: ${memory.requests} requests over ${memory.accounts} accounts at ${memory.reqPerSec.toFixed(0)} req/s (${memory.failures} failed): ` +
       `RSS ${memory.rssAt50kMb.toFixed(0)} MB at 50k, ${memory.rssAt100kMb.toFixed(0)} MB at 100k; after a full GC ` +
       `RSS ${collected.rssAt50kMb.toFixed(0)} and ${collected.rssAt100kMb.toFixed(0)} MB, live JS heap ${collected.heapAt50kMb.toFixed(0)} and ${collected.heapAt100kMb.toFixed(0)} MB`,
-    `startup: ${startup.readyMs.toFixed(0)} ms from process start to listening (createApp ${startup.createAppMs.toFixed(0)} ms; ` +
-      `${startup.spawnToReadyMs.toFixed(0)} ms seen from the parent, tsx included)`,
+    `startup: median ${startup.readyMs.toFixed(0)} ms from process start to listening over ${startups.length} starts ` +
+      `(${startups.map((s) => s.readyMs.toFixed(0)).join(', ')} ms); in the median one createApp ${startup.createAppMs.toFixed(0)} ms, ` +
+      `${startup.spawnToReadyMs.toFixed(0)} ms seen from the parent`,
     '',
     'targets:',
   );
@@ -97,7 +114,7 @@ export function formatReport(report: BenchReport): string {
       `${(growth * 100).toFixed(1)} %`,
       growth <= TARGETS.rssGrowthTolerance,
     ],
-    ['startup with the full Jobber snapshot', `< ${TARGETS.startupMs} ms`, `${startup.readyMs.toFixed(0)} ms`, startup.readyMs < TARGETS.startupMs],
+    ['startup with the full Jobber snapshot (median)', `< ${TARGETS.startupMs} ms`, `${startup.readyMs.toFixed(0)} ms`, startup.readyMs < TARGETS.startupMs],
     ['no failed request', '0', String(report.rows.reduce((n, r) => n + r.failures, memory.failures)), report.rows.every((r) => r.failures === 0) && memory.failures === 0],
   ];
   lines.push(...formatTable([['target', 'wanted', 'measured', ''], ...checks.map(([name, wanted, measured, ok]) => [name, wanted, measured, ok ? 'PASS' : 'FAIL'])]));

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import express from 'express';
 import { createAccountSessions } from './auth/accountSessions';
@@ -19,7 +19,9 @@ import type { GatewayServices } from './gateway/gatewayServices';
 import { createJobberExecutor } from './gateway/jobberExecutor';
 import { createJobberForwarder } from './gateway/jobberForwarder';
 import type { RequestContext } from './gateway/requestContext';
-import { createGraphqlRouter } from './http/graphqlRouter';
+import { createFastPathBodyReader } from './gateway/fastPathBody';
+import { createGraphqlFrontDoor } from './http/graphqlFrontDoor';
+import { createGraphqlRouter, DEFAULT_BODY_LIMIT, parseByteSize } from './http/graphqlRouter';
 import { createHealthRouter } from './http/healthRouter';
 import { createMetrics } from './http/metrics';
 import { createRequestMetrics, REQUEST_METRIC } from './http/requestMetrics';
@@ -56,8 +58,8 @@ export interface AppOptions {
 }
 
 export interface GatewayApp {
-  /** The express app: mount it on a server (`listen`). */
-  handler: express.Express;
+  /** The request listener: mount it on a server (`listen`). */
+  handler: RequestListener;
   services: GatewayServices;
   /** Starts the background work: the token keeper and the partner webhook queue. */
   startBackground(): void;
@@ -152,9 +154,9 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
   });
   await apollo.start();
 
-  const handler = express();
-  handler.disable('x-powered-by');
-  handler.use(createRequestMetrics(metrics));
+  const web = express();
+  web.disable('x-powered-by');
+  web.use(createRequestMetrics(metrics));
   const principals = { adminApiKey: config.adminApiKey, partners, sessions };
   const fastPath =
     options.fastPath === false
@@ -168,16 +170,25 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
           onOutcome: (outcome) => metrics.inc('gateway_fast_path_total', { outcome }),
         });
   // /graphql first: it is the hot route, and the other routers would only pass it along.
-  handler.use(createGraphqlRouter({ apollo, services, principals, fastPath }));
-  handler.use(createHealthRouter({ store, isSchemaLoaded: () => true, metrics }));
-  handler.use(
+  web.use(createGraphqlRouter({ apollo, services, principals, fastPath }));
+  web.use(createHealthRouter({ store, isSchemaLoaded: () => true, metrics }));
+  web.use(
     createJobberWebhookRouter({
       deps,
       findInstallations: (jobberAccountId) => connectorOrFail().findInstallationsByJobberAccountId(jobberAccountId),
       onEvent: createJobberWebhookHandler({ markDisconnected: (ref, reason) => connectorOrFail().markDisconnected(ref, reason), sink: events }),
     }),
   );
-  handler.use(createCallbackRouter(connector));
+  web.use(createCallbackRouter(connector));
+
+  const handler: RequestListener = fastPath
+    ? createGraphqlFrontDoor({
+        readBody: createFastPathBodyReader({ limitBytes: parseByteSize(DEFAULT_BODY_LIMIT) }),
+        fastPath,
+        fallback: web,
+        onAnswered: (status) => metrics.inc(REQUEST_METRIC, { route: '/graphql', status: String(status) }),
+      })
+    : web;
 
   return {
     handler,
@@ -194,7 +205,8 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     },
     listen(port, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {
-        const server = handler.listen(port, host, () => {
+        const server = createServer(handler);
+        server.listen(port, host, () => {
           const address = server.address();
           const actual = typeof address === 'object' && address ? address.port : port;
           resolve({ server, url: `http://${host}:${actual}` });

@@ -13,6 +13,8 @@ export interface FastPathBodyOptions {
  */
 export function createFastPathBodyReader(options: FastPathBodyOptions): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction) => {
+    // Already read (by the front door before express): reading again would wait for an 'end' already emitted.
+    if (req.readableEnded) return next();
     if (req.method !== 'POST' || !isPlainJson(req.headers['content-type']) || !isIdentity(req.headers['content-encoding'])) return next();
     const declared = req.headers['content-length'];
     if (declared !== undefined && !(Number(declared) <= options.limitBytes)) return next();

@@ -9,29 +9,32 @@ import { readFastPathHandoff } from '../gateway/fastPathHandler';
 import type { GatewayServices } from '../gateway/gatewayServices';
 import type { Principal, RequestContext } from '../gateway/requestContext';
 import { buildExplorerPage, isBrowserPageRequest } from './explorerPage';
+import { setGraphqlCorsHeaders } from './graphqlCors';
+
+/** The largest `/graphql` request body accepted unless told otherwise. */
+export const DEFAULT_BODY_LIMIT = '1mb';
 
 export interface GraphqlRouterOptions {
   apollo: ApolloServer<RequestContext>;
   services: GatewayServices;
   principals: PrincipalSources;
-  /** Largest accepted request body. Default '1mb'. */
+  /** Largest accepted request body. Default DEFAULT_BODY_LIMIT. */
   bodyLimit?: string;
   /** Runs between the body parser and Apollo (createFastPathHandler); absent = every operation is stitched. */
   fastPath?: RequestHandler;
 }
 
 /**
- * `/graphql`: the explorer for browsers, GraphQL over HTTP for everyone else. CORS is open because
- * callers authenticate with bearer tokens (no cookies), so frontends can use account sessions.
+ * `/graphql`: the explorer for browsers, GraphQL over HTTP for everyone else (CORS: setGraphqlCorsHeaders).
+ * With the fast path, plain `POST /graphql` usually arrives from the front door (graphqlFrontDoor.ts) with
+ * its body read and the fast path's hand-off set; the body reader and the fast path then let it pass.
  */
 export function createGraphqlRouter(options: GraphqlRouterOptions): Router {
   const router = express.Router();
   let explorer: Promise<string> | undefined;
 
   router.use('/graphql', (req, res, next) => {
-    res.setHeader('access-control-allow-origin', '*');
-    res.setHeader('access-control-allow-headers', 'authorization, content-type, x-account-id, apollo-require-preflight');
-    res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+    setGraphqlCorsHeaders(res);
     if (req.method === 'OPTIONS') {
       res.status(204).end();
       return;
@@ -47,8 +50,8 @@ export function createGraphqlRouter(options: GraphqlRouterOptions): Router {
   router.use(
     '/graphql',
     // With the fast path, plain JSON bodies are read by a lean reader (express.json skips bodies already read).
-    ...(options.fastPath ? [createFastPathBodyReader({ limitBytes: parseByteSize(options.bodyLimit ?? '1mb') })] : []),
-    express.json({ limit: options.bodyLimit ?? '1mb' }),
+    ...(options.fastPath ? [createFastPathBodyReader({ limitBytes: parseByteSize(options.bodyLimit ?? DEFAULT_BODY_LIMIT) })] : []),
+    express.json({ limit: options.bodyLimit ?? DEFAULT_BODY_LIMIT }),
     ...(options.fastPath ? [options.fastPath] : []),
     expressMiddleware(options.apollo, {
       context: async ({ req, res }): Promise<RequestContext> => {
@@ -86,7 +89,7 @@ export function createGraphqlRouter(options: GraphqlRouterOptions): Router {
 }
 
 /** '1mb', '100kb', '512b' or a plain number of bytes (the forms express.json's `limit` takes here). */
-function parseByteSize(size: string): number {
+export function parseByteSize(size: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(size.trim());
   if (!match) throw new Error(`bodyLimit "${size}" is not a size like 1mb`);
   const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(match[2] ?? 'b').toLowerCase() as 'b'];
