@@ -19,6 +19,8 @@ export interface CostBucketsOptions {
   maxCasAttempts?: number;
   /** Accounts whose last written record is remembered (to skip a read before writing). Default 10000. */
   maxKnownRecords?: number;
+  /** How long a lazy observation waits for a reservation to share its write, ms. Default 50. */
+  lazyWriteMs?: number;
 }
 
 export type ReserveResult = ThrottleDecision | { kind: 'unknown' };
@@ -30,8 +32,11 @@ export type ReserveResult = ThrottleDecision | { kind: 'unknown' };
  */
 export interface CostBuckets {
   read(ref: InstallationRef): Promise<BucketEstimate | null>;
-  /** Folds `extensions.cost` of a Jobber answer into the estimate. */
-  observe(ref: InstallationRef, observed: ObservedCost): Promise<void>;
+  /**
+   * Folds `extensions.cost` of a Jobber answer into the estimate. With `lazy`, the write may wait up
+   * to `lazyWriteMs` to share the next reservation's compare-and-set (resolves once written).
+   */
+  observe(ref: InstallationRef, observed: ObservedCost, options?: { lazy?: boolean }): Promise<void>;
   /**
    * Decides for a request of `cost` and, on go or wait, debits the cost at once (ahead of the wait),
    * so concurrent requests of one account queue up behind each other. `unknown`: no estimate yet.
@@ -48,48 +53,69 @@ export function createCostBuckets(options: CostBucketsOptions): CostBuckets {
   const probeTtlMs = options.probeTtlMs ?? 15_000;
   const maxCasAttempts = options.maxCasAttempts ?? 20;
   const maxKnownRecords = options.maxKnownRecords ?? 10_000;
+  const lazyWriteMs = options.lazyWriteMs ?? 50;
   const bucketKey = (ref: InstallationRef): string => buildInstallationKey(ref, 'cost-bucket');
   const probeKey = (ref: InstallationRef): string => buildInstallationKey(ref, 'cost-probe');
-  /** Updates of each key waiting for the next write; a key is present while its writer runs. */
+  /** Updates of each key waiting for the next write. */
   const queues = new Map<string, PendingUpdate[]>();
+  /** Keys whose writer runs (it takes whatever queued meanwhile in its next batch). */
+  const writing = new Set<string>();
+  /** Keys whose queue holds only lazy updates, with the timer that will write them. */
+  const lazyTimers = new Map<string, NodeJS.Timeout>();
 
   /**
-   * Updates of one account's estimate are group-committed within a process: while one get and
-   * compare-and-set runs, later updates queue, and the next write applies them all, in arrival order,
-   * as one read and one compare-and-set. Concurrent requests of one account would otherwise race each
-   * other's compare-and-set (with 32 connections on one account that contention cost more than the
-   * forwarding), and one write per update cost two store round trips per request. Across processes
-   * the compare-and-set still decides. Invariant: an update resolves only after the write that holds
-   * it succeeded (or gave up), so a reservation is in the store before its request is forwarded.
+   * Updates of one account's estimate are group-committed within a process: while one compare-and-set
+   * runs, later updates queue, and the next write applies them all, in arrival order, as one
+   * compare-and-set. Concurrent requests of one account would otherwise race each other's
+   * compare-and-set (with 32 connections on one account that contention cost more than the
+   * forwarding), and one write per update cost store round trips on every request. Across processes
+   * the compare-and-set still decides. A lazy update (folding in an answer) waits up to `lazyWriteMs`
+   * for the next reservation to share its write. Invariant: an update resolves only after the write
+   * that holds it succeeded (or gave up), so a reservation is in the store before its request is forwarded.
    */
-  function update(ref: InstallationRef, change: (current: BucketEstimate | null) => BucketEstimate | null): Promise<boolean> {
+  function update(
+    ref: InstallationRef,
+    change: (current: BucketEstimate | null) => BucketEstimate | null,
+    lazy = false,
+  ): Promise<boolean> {
     const key = bucketKey(ref);
     return new Promise<boolean>((resolve, reject) => {
-      const queue = queues.get(key);
-      if (queue) {
-        queue.push({ change, resolve, reject });
-        return;
-      }
-      queues.set(key, [{ change, resolve, reject }]);
-      void writeQueued(ref, key);
+      const queue = queues.get(key) ?? [];
+      queue.push({ change, resolve, reject });
+      queues.set(key, queue);
+      if (writing.has(key)) return;
+      if (!lazy) return startWriter(ref, key);
+      if (!lazyTimers.has(key)) lazyTimers.set(key, setTimeout(() => startWriter(ref, key), lazyWriteMs).unref());
     });
   }
 
+  function startWriter(ref: InstallationRef, key: string): void {
+    const timer = lazyTimers.get(key);
+    if (timer) {
+      clearTimeout(timer);
+      lazyTimers.delete(key);
+    }
+    if (writing.has(key)) return;
+    writing.add(key);
+    void writeQueued(ref, key);
+  }
+
   async function writeQueued(ref: InstallationRef, key: string): Promise<void> {
-    for (;;) {
-      const batch = queues.get(key) ?? [];
-      if (batch.length === 0) {
+    try {
+      for (;;) {
+        const batch = queues.get(key);
+        if (!batch || batch.length === 0) return;
+        // Later arrivals start a new queue, written by the next turn of this loop.
         queues.delete(key);
-        return;
+        try {
+          const written = await casLoop(ref, key, (current) => applyInOrder(current, batch));
+          for (const pending of batch) pending.resolve(written);
+        } catch (error) {
+          for (const pending of batch) pending.reject(error);
+        }
       }
-      // Later arrivals queue behind this write (the key stays present with an empty queue).
-      queues.set(key, []);
-      try {
-        const written = await casLoop(ref, key, (current) => applyInOrder(current, batch));
-        for (const pending of batch) pending.resolve(written);
-      } catch (error) {
-        for (const pending of batch) pending.reject(error);
-      }
+    } finally {
+      writing.delete(key);
     }
   }
 
@@ -135,8 +161,8 @@ export function createCostBuckets(options: CostBucketsOptions): CostBuckets {
       return parseBucket(await store.get(bucketKey(ref)));
     },
 
-    async observe(ref, observed) {
-      await update(ref, (current) => mergeObservation(current, observed, clock.now()));
+    async observe(ref, observed, observeOptions) {
+      await update(ref, (current) => mergeObservation(current, observed, clock.now()), observeOptions?.lazy === true);
     },
 
     async reserve(ref, cost, maxWaitMs) {

@@ -99,7 +99,8 @@ export function createRateLimiter(options: RateLimiterOptions): ForwardPacer {
       // the probe is released only once the estimate it learned is written.
       void (async () => {
         try {
-          if (cost !== undefined) await buckets.observe(ref, { ...cost, refused: throttled });
+          // Lazily, unless other requests wait on this answer (the probe) or Jobber refused (others must slow down now).
+          if (cost !== undefined) await buckets.observe(ref, { ...cost, refused: throttled }, { lazy: !holdsProbe && !throttled });
         } finally {
           if (holdsProbe) await buckets.releaseProbe(ref);
         }

@@ -51,17 +51,19 @@ describe('fast path: the hot path', () => {
       const answer = await postGraphql(gateway.url, { query, variables: { n } }, partner.headers('north'));
       expect(answer.body.errors).toBeUndefined();
     }
-    // The last answer is folded into the estimate after it was sent: wait for that write, then stop recording.
-    await waitFor(() => counting.touched.filter((entry) => entry.includes('cost-bucket')).length >= 6, "the last answer's bucket write");
+    // The last answer is folded into the estimate after it was sent (lazily): wait for that write, then stop recording.
+    const writesAtLastAnswer = counting.touched.filter((entry) => entry.includes('cost-bucket')).length;
+    await waitFor(() => counting.touched.filter((entry) => entry.includes('cost-bucket')).length > writesAtLastAnswer, "the last answer's bucket write");
     counting.setRecording(false);
     expect(counting.touched.filter((entry) => /tokens|partner-key|:partner$|session/.test(entry))).toEqual([]);
     // What remains is the pacer's shared cost-bucket estimate (DESIGN.md: shared by all processes), and the
     // first request's probe, released once its answer is folded in (after the answer is sent).
-    expect(counting.touched.filter((entry) => !entry.includes('cost-probe'))).toEqual(
-      // Per request one compare-and-set reserves and one folds Jobber's answer in, each expecting the record this
-      // process last wrote: no read.
-      Array.from({ length: 6 }, () => expect.stringMatching(/^compareAndSet .*cost-bucket$/)),
-    );
+    const bucketCalls = counting.touched.filter((entry) => !entry.includes('cost-probe'));
+    // Compare-and-sets only, each expecting the record this process last wrote (no read): one per
+    // reservation, sharing it with the previous answer's fold-in when that came within 50 ms, and the last fold-in.
+    expect(bucketCalls.every((entry) => /^compareAndSet .*cost-bucket$/.test(entry))).toBe(true);
+    expect(bucketCalls.length).toBeGreaterThanOrEqual(4);
+    expect(bucketCalls.length).toBeLessThanOrEqual(6);
   });
 
   test('when an account is asked for the first time, then its tokens are read from the store (the check above can see them)', async () => {

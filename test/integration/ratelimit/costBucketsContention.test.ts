@@ -53,6 +53,30 @@ describe('cost bucket updates within one process (real Redis)', () => {
     expect((await buckets.read(ref))?.currentlyAvailable).toBeLessThan(10);
   });
 
+  test('when an answer is folded in lazily and a reservation follows, then both share one compare-and-set, in order', async () => {
+    const store = countingStore(inner);
+    const buckets = createCostBuckets({ deps: { store, clock: systemClock, logger: pino({ level: 'silent' }) }, lazyWriteMs: 5000 });
+    const ref = { partnerId: 'p', accountId: 'lazy' };
+    await buckets.observe(ref, { throttleStatus: { maximumAvailable: 1000, currentlyAvailable: 1000, restoreRate: 0 } });
+    store.casCalls = 0;
+    const folded = buckets.observe(ref, { throttleStatus: { maximumAvailable: 1000, currentlyAvailable: 600, restoreRate: 0 } }, { lazy: true });
+    expect(store.casCalls).toBe(0);
+    // The reservation sees the folded-in level (600), not the 1000 before it.
+    expect(await buckets.reserve(ref, 100, 1000)).toEqual({ kind: 'go' });
+    await folded;
+    expect(store.casCalls).toBe(1);
+    expect((await buckets.read(ref))?.currentlyAvailable).toBe(500);
+  });
+
+  test('when a lazy fold-in has no reservation to join, then it is written after the delay', async () => {
+    const store = countingStore(inner);
+    const buckets = createCostBuckets({ deps: { store, clock: systemClock, logger: pino({ level: 'silent' }) }, lazyWriteMs: 20 });
+    const ref = { partnerId: 'p', accountId: 'alone' };
+    await buckets.observe(ref, { throttleStatus: { maximumAvailable: 1000, currentlyAvailable: 300, restoreRate: 0 } }, { lazy: true });
+    expect(store.casCalls).toBe(1);
+    expect((await buckets.read(ref))?.currentlyAvailable).toBe(300);
+  });
+
   test('when the store fails during a batch, then every reservation of the batch rejects (none is left hanging)', async () => {
     const broken = createRedisStore({ url: testRedisUrl(), keyPrefix: uniqueKeyPrefix('buckets-broken') });
     const buckets = createCostBuckets({ deps: { store: broken, clock: systemClock, logger: pino({ level: 'silent' }) } });
