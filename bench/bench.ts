@@ -2,7 +2,7 @@
  * `npm run bench`: the sandbox and the gateway each in a child process (so the gateway's CPU is its
  * own), autocannon in this one. Env: BENCH_SECONDS (default 10) per load phase; REDIS_URL = the gateway
  * uses that Redis instead of the embedded in-memory store; BENCH_GATEWAY_NODE_ARGS: extra node flags for the
- * gateway process (profiling). The load phases take turns in 5 slices each (a slow spell of the shared
+ * gateway process (profiling). The load phases take turns in 4 slices each (a slow spell of the shared
  * machine hits them all alike); startup is the median of 3 gateway starts. Prints one table, then the
  * memory and startup checks with their targets. Never exits non-zero on a FAIL (the machine is shared and noisy).
  */
@@ -22,8 +22,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
  */
 const GATEWAY_ENV = { NODE_ENV: process.env.NODE_ENV ?? 'production', MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' };
 const CONNECTIONS = 32;
-/** Load phases take turns in this many slices (see run). */
-const ROUNDS = 5;
+/** Load phases take turns in this many slices, one per phase, each round led by another (see run). */
+const ROUNDS = 4;
 /** Gateway processes started to read startup time (see withChildren). */
 const STARTS = 3;
 const MEMORY_ACCOUNTS = 1000;
@@ -118,10 +118,14 @@ async function run(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<Gat
   // The phases take turns in ROUNDS slices of SECONDS / ROUNDS each, so a slow spell of the shared machine
   // falls on all of them alike instead of on whichever phase ran then.
   const slices = phases.map(() => ({ requests: 0, failures: 0, seconds: 0, cpuUs: 0, sysUs: 0, p50s: [] as number[], p99s: [] as number[], rss: 0 }));
-  const sliceSeconds = Math.max(1, Math.round(SECONDS / ROUNDS));
+  const sliceSeconds = Math.max(1, SECONDS / ROUNDS);
   for (let round = 1; round <= ROUNDS; round++) {
     log(`measuring: round ${round} of ${ROUNDS}, ${sliceSeconds} s per phase`);
-    for (const [k, phase] of phases.entries()) {
+    // Each round starts with another phase, so none always follows the same one (the sandbox's
+    // garbage from a fast phase falls on whatever runs next).
+    for (let turn = 0; turn < phases.length; turn++) {
+      const k = (turn + round - 1) % phases.length;
+      const phase = phases[k]!;
       const before = await gateway.call<Stats>('stats');
       const load = await runLoad(phase.target, { connections: CONNECTIONS, seconds: sliceSeconds });
       const after = await gateway.call<Stats>('stats');
