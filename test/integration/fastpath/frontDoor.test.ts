@@ -1,11 +1,7 @@
 import { createTestPartner, installAccount, startTestGateway, type TestGateway, type TestPartner } from '../../support/testGateway';
-import { readFastPathCount } from './support/readFastPathCount';
+import { readFastPathCount, readMetricCount } from './support/readFastPathCount';
 
-async function requestCount(gateway: TestGateway, status: string): Promise<number> {
-  const text = await (await fetch(`${gateway.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`gateway_http_requests_total{route="/graphql",status="${status}"}`));
-  return line ? Number(line.split(' ').at(-1)) : 0;
-}
+const requestCount = (gateway: TestGateway, status: string) => readMetricCount(gateway, `gateway_http_requests_total{route="/graphql",status="${status}"}`);
 
 describe('the /graphql front door (fast path before express)', () => {
   let gateway: TestGateway;
