@@ -23,6 +23,9 @@ export interface RateLimiterOptions {
   buckets?: CostBuckets;
 }
 
+/** Added to every pacing wait, ms: the wait is rounded to whole ms, and a request that arrives a hair early is refused. */
+const WAIT_MARGIN_MS = 10;
+
 /** What the limiter remembers about one request between its two hooks (keyed by the request object). */
 interface RequestState {
   cost: number;
@@ -45,6 +48,15 @@ export function createRateLimiter(options: RateLimiterOptions): ForwardPacer {
   const probePollMs = options.probePollMs ?? 25;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const buckets = options.buckets ?? createCostBuckets({ deps: options.deps });
+
+  /**
+   * Waits until the clock reads `deadline`. A timer alone may end early by the clock: Node schedules it
+   * from the event loop's cached time, which lags behind on a busy loop, and a paced request that
+   * reaches Jobber a few ms before its points are restored is refused.
+   */
+  async function sleepUntil(deadline: number): Promise<void> {
+    for (let left = deadline - clock.now(); left > 0; left = deadline - clock.now()) await sleep(left);
+  }
   const states = new WeakMap<JobberRequest, RequestState>();
 
   function estimate(request: JobberRequest): number {
@@ -74,7 +86,7 @@ export function createRateLimiter(options: RateLimiterOptions): ForwardPacer {
         if (result.kind === 'go') return { kind: 'go' };
         if (result.kind === 'refuse') return { kind: 'refuse', error: throttledError(result.retryAfterMs) };
         if (result.kind === 'wait') {
-          await sleep(result.waitMs);
+          await sleepUntil(clock.now() + result.waitMs + WAIT_MARGIN_MS);
           return { kind: 'go' };
         }
         // Unknown bucket: exactly one request learns it; the others wait for its answer, within the bound.
