@@ -187,6 +187,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
         fastPath,
         fallback: web,
         onAnswered: (status) => metrics.inc(REQUEST_METRIC, { route: '/graphql', status: String(status) }),
+        onError: (error) => logger.error({ err: error }, 'unexpected error in the fast path'),
       })
     : web;
 

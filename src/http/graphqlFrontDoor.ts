@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { ErrorCode } from '../errors/gatewayError';
 import { setGraphqlCorsHeaders } from './graphqlCors';
 
 export interface GraphqlFrontDoorOptions {
@@ -11,6 +12,8 @@ export interface GraphqlFrontDoorOptions {
   fallback(req: IncomingMessage, res: ServerResponse): void;
   /** Called when a response the front door wrote itself is sent (express counts its own). */
   onAnswered(status: number): void;
+  /** A bug in the fast path (it rejected): logged here; the client gets a masked 500. */
+  onError(error: unknown): void;
 }
 
 /**
@@ -22,7 +25,7 @@ export interface GraphqlFrontDoorOptions {
  * marks the ones it saw) and is answered once, here or by express.
  */
 export function createGraphqlFrontDoor(options: GraphqlFrontDoorOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  const { readBody, fastPath, fallback, onAnswered } = options;
+  const { readBody, fastPath, fallback, onAnswered, onError } = options;
   return (req, res) => {
     if (req.method !== 'POST' || req.url !== '/graphql') {
       fallback(req, res);
@@ -49,7 +52,11 @@ export function createGraphqlFrontDoor(options: GraphqlFrontDoorOptions): (req: 
       }
       // Not a plain JSON body: express.json reads it.
       if (request.body === undefined) return handOver();
-      void fastPath(request, response, handOver);
+      Promise.resolve(fastPath(request, response, handOver)).catch((error: unknown) => {
+        onError(error);
+        if (res.headersSent) return void res.destroy();
+        answerJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
+      });
     });
   };
 }
@@ -58,7 +65,11 @@ export function createGraphqlFrontDoor(options: GraphqlFrontDoorOptions): (req: 
 function answerBodyError(res: ServerResponse, error: unknown): void {
   const status = (error as { status?: number }).status ?? 400;
   const message = status === 413 ? 'The request body is too large.' : 'The request body is not valid JSON.';
+  answerJson(res, status, { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+}
+
+function answerJson(res: ServerResponse, status: number, body: unknown): void {
   res.statusCode = status;
   res.setHeader('content-type', 'application/json; charset=utf-8');
-  res.end(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }));
+  res.end(JSON.stringify(body));
 }
