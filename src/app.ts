@@ -170,7 +170,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
           onOutcome: (outcome) => metrics.inc('gateway_fast_path_total', { outcome }),
         });
   // /graphql first: it is the hot route, and the other routers would only pass it along.
-  web.use(createGraphqlRouter({ apollo, services, principals, fastPath }));
+  web.use(createGraphqlRouter({ apollo, services, principals }));
   web.use(createHealthRouter({ store, isSchemaLoaded: () => true, metrics }));
   web.use(
     createJobberWebhookRouter({

@@ -9,12 +9,10 @@ export interface FastPathBodyOptions {
  * A lean JSON body reader for the common GraphQL POST (`Content-Type: application/json`, UTF-8, not
  * compressed), set before express.json: it produces what express.json would (`req.body`, the same
  * 400 and 413 errors, `{}` for an empty body, objects and arrays only) without its per-request
- * machinery. Anything else is left untouched for express.json, which skips bodies already read.
+ * machinery. Anything else is left unread for express.json.
  */
 export function createFastPathBodyReader(options: FastPathBodyOptions): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction) => {
-    // Already read (by the front door before express): reading again would wait for an 'end' already emitted.
-    if (req.readableEnded) return next();
     if (req.method !== 'POST' || !isPlainJson(req.headers['content-type']) || !isIdentity(req.headers['content-encoding'])) return next();
     const declared = req.headers['content-length'];
     if (declared !== undefined && !(Number(declared) <= options.limitBytes)) return next();

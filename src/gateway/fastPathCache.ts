@@ -1,4 +1,4 @@
-import { parse, validate, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { planFastPath, type FastPathPlan, type JobberRootFields } from './fastPathPlan';
 import { splitOperation, type SplitOperation } from './splitOperation';
 
@@ -18,7 +18,7 @@ export interface FastPathCacheOptions {
 export type FastPathLookup =
   | { kind: 'stitch'; reason: string }
   | { kind: 'forward'; document: DocumentNode; plan: Extract<FastPathPlan, { kind: 'forward' }> }
-  | { kind: 'split'; split: SplitOperation; operation: OperationDefinitionNode };
+  | { kind: 'split'; split: SplitOperation; plan: Extract<FastPathPlan, { kind: 'split' }> };
 
 export interface FastPathCache {
   /** The plan of one query text and operation name, parsed and validated once per query text. */
@@ -70,7 +70,7 @@ export function createFastPathCache(options: FastPathCacheOptions): FastPathCach
     // Both halves are checked against the schema that will run them: a cut that is not valid is never sent.
     if (validate(options.jobberSchema, cut.split.jobberDocument).length > 0) return { kind: 'stitch', reason: 'the Jobber half is not valid' };
     if (validate(options.localSchema, cut.split.localDocument).length > 0) return { kind: 'stitch', reason: 'the local half is not valid' };
-    return { kind: 'split', split: cut.split, operation: plan.operation };
+    return { kind: 'split', split: cut.split, plan };
   }
 
   function planOf(query: string, entry: Entry, operationName: string | null): FastPathLookup {

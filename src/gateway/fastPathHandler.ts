@@ -40,7 +40,6 @@ export interface FastPathHandlerOptions {
 }
 
 const HANDOFF = 'jobberFastPathHandoff';
-const SEEN = 'jobberFastPathSeen';
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 const BODY_KEYS = new Set(['query', 'variables', 'operationName', 'extensions']);
 
@@ -50,8 +49,8 @@ export function readFastPathHandoff(res: Response): FastPathHandoff | undefined 
 }
 
 /**
- * Express middleware between the JSON body parser and Apollo (also called before express by the front
- * door: it uses only Node's own request and response members, `req.body` and `res.locals`). An operation whose root fields are all
+ * Runs in the front door (graphqlFrontDoor.ts) after the body is read, before express and Apollo; it
+ * uses only Node's own request and response members, `req.body` and `res.locals`. An operation whose root fields are all
  * Jobber's (see planFastPath) goes to Jobber as the client wrote it, with the client's variables, and
  * Jobber's response bytes are the answer (status 200, the content type Apollo would use). A query mixing
  * Jobber and local root fields is split (see splitOperation): the local half is executed here, the Jobber
@@ -71,9 +70,6 @@ export function createFastPathHandler(options: FastPathHandlerOptions): RequestH
   }
 
   return async (req: Request, res: Response, next: NextFunction) => {
-    // Each request is decided once: a request the front door handed to express passes the router's copy.
-    if (res.locals[SEEN] === true) return next();
-    res.locals[SEEN] = true;
     const body = req.body as unknown;
     if (req.method !== 'POST' || !isPlainObject(body) || !isSimpleRequest(body) || !acceptsPlainJson(req.headers.accept)) {
       outcome('not_eligible');
@@ -93,7 +89,7 @@ export function createFastPathHandler(options: FastPathHandlerOptions): RequestH
       outcome('not_eligible');
       return next();
     }
-    const definitions = (lookup.kind === 'forward' ? lookup.plan.operation : lookup.operation).variableDefinitions ?? [];
+    const definitions = lookup.plan.operation.variableDefinitions ?? [];
     // Apollo answers variables that do not coerce with 400 BAD_USER_INPUT; it does so itself here.
     if ((definitions.length > 0 || variables !== null) && 'errors' in getVariableValues(gatewaySchema, definitions, variables ?? {}, { maxErrors: 1 })) {
       outcome('not_eligible');

@@ -1,10 +1,9 @@
 import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { GraphQLError } from 'graphql';
 import { resolvePrincipal, type PrincipalSources } from '../auth/resolvePrincipal';
 import { isGatewayError } from '../errors/gatewayError';
-import { createFastPathBodyReader } from '../gateway/fastPathBody';
 import { readFastPathHandoff } from '../gateway/fastPathHandler';
 import type { GatewayServices } from '../gateway/gatewayServices';
 import type { Principal, RequestContext } from '../gateway/requestContext';
@@ -20,14 +19,12 @@ export interface GraphqlRouterOptions {
   principals: PrincipalSources;
   /** Largest accepted request body. Default DEFAULT_BODY_LIMIT. */
   bodyLimit?: string;
-  /** Runs between the body parser and Apollo (createFastPathHandler); absent = every operation is stitched. */
-  fastPath?: RequestHandler;
 }
 
 /**
  * `/graphql`: the explorer for browsers, GraphQL over HTTP for everyone else (CORS: setGraphqlCorsHeaders).
- * With the fast path, plain `POST /graphql` usually arrives from the front door (graphqlFrontDoor.ts) with
- * its body read and the fast path's hand-off set; the body reader and the fast path then let it pass.
+ * With the fast path, a plain JSON `POST /graphql` arrives from the front door (graphqlFrontDoor.ts) with
+ * its body read (express.json skips it) and the fast path's hand-off set.
  */
 export function createGraphqlRouter(options: GraphqlRouterOptions): Router {
   const router = express.Router();
@@ -49,10 +46,7 @@ export function createGraphqlRouter(options: GraphqlRouterOptions): Router {
 
   router.use(
     '/graphql',
-    // With the fast path, plain JSON bodies are read by a lean reader (express.json skips bodies already read).
-    ...(options.fastPath ? [createFastPathBodyReader({ limitBytes: parseByteSize(options.bodyLimit ?? DEFAULT_BODY_LIMIT) })] : []),
     express.json({ limit: options.bodyLimit ?? DEFAULT_BODY_LIMIT }),
-    ...(options.fastPath ? [options.fastPath] : []),
     expressMiddleware(options.apollo, {
       context: async ({ req, res }): Promise<RequestContext> => {
         const accountIdHeader = req.headers['x-account-id'];
