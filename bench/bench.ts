@@ -117,7 +117,7 @@ async function run(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<Gat
   }
   // The phases take turns in ROUNDS slices of SECONDS / ROUNDS each, so a slow spell of the shared machine
   // falls on all of them alike instead of on whichever phase ran then.
-  const slices = phases.map(() => ({ requests: 0, failures: 0, seconds: 0, cpuUs: 0, sysUs: 0, p50s: [] as number[], p99s: [] as number[], rss: 0 }));
+  const slices = phases.map(() => ({ requests: 0, failures: 0, cpuUs: 0, sysUs: 0, p50s: [] as number[], p99s: [] as number[], rss: 0 }));
   const sliceSeconds = Math.max(1, SECONDS / ROUNDS);
   for (let round = 1; round <= ROUNDS; round++) {
     log(`measuring: round ${round} of ${ROUNDS}, ${sliceSeconds} s per phase`);
@@ -132,7 +132,6 @@ async function run(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<Gat
       const slice = slices[k]!;
       slice.requests += load.requests;
       slice.failures += load.failures;
-      slice.seconds += sliceSeconds;
       slice.cpuUs += cpuMicros(before, after);
       slice.sysUs += after.cpu.system - before.cpu.system;
       slice.p50s.push(load.p50Ms);
@@ -145,7 +144,7 @@ async function run(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<Gat
     return {
       name: phase.name,
       requests: slice.requests,
-      reqPerSec: slice.requests / slice.seconds,
+      reqPerSec: slice.requests / (ROUNDS * sliceSeconds),
       p50Ms: median(slice.p50s),
       p99Ms: median(slice.p99s),
       failures: slice.failures,
