@@ -4,6 +4,7 @@ import { systemClock, type Clock } from '../core/deps';
 import { GatewayError } from '../errors/gatewayError';
 import { atomicWriteFile } from './atomicWriteFile';
 import { acquireDataDirLock, type DataDirLock } from './dataDirLock';
+import { createLocalPubSub } from './localPubSub';
 import { createMemoryKeyspace, type KeyspaceOperations } from './memoryKeyspace';
 import type { Store } from './store';
 import { parseStoreSnapshot, serializeStoreSnapshot, type StoreEntry } from './storeSnapshot';
@@ -145,6 +146,11 @@ function wrapKeyspace(entries: Map<string, StoreEntry>, clock: Clock, persistenc
     }) as KeyspaceOperations[K];
   }
 
+  const pubSub = createLocalPubSub(
+    () => closed,
+    () => new GatewayError('STORE_UNAVAILABLE', 'The embedded store is closed'),
+  );
+
   return {
     get: guarded('get'),
     mget: guarded('mget'),
@@ -161,6 +167,8 @@ function wrapKeyspace(entries: Map<string, StoreEntry>, clock: Clock, persistenc
     zRangeByScore: guarded('zRangeByScore'),
     zScore: guarded('zScore'),
     zCard: guarded('zCard'),
+    publish: pubSub.publish,
+    subscribe: pubSub.subscribe,
     async ping() {
       if (closed) throw new GatewayError('STORE_UNAVAILABLE', 'The embedded store is closed');
       if (persistFailure) throw persistFailure;

@@ -4,7 +4,7 @@ import type { SetOptions, Store } from './store';
 import type { StoreEntry } from './storeSnapshot';
 import { assertLimit, assertScore, compareScoredMembers, normalizeTtlMs, parseStoreInteger } from './storeArguments';
 
-export type KeyspaceOperations = Omit<Store, 'ping' | 'close'>;
+export type KeyspaceOperations = Omit<Store, 'ping' | 'close' | 'publish' | 'subscribe'>;
 
 /** Expired keys nobody reads again would stay for ever: every this many changes, all are swept. */
 export const SWEEP_EVERY_CHANGES = 1000;

@@ -2,6 +2,7 @@ import { GatewayError, isGatewayError } from '../errors/gatewayError';
 import { classifyRedisError } from './classifyRedisError';
 import { createRedisClient, type RedisClient, type RedisClientOptions } from './redisClient';
 import { defineStoreScripts } from './redisScripts';
+import { createRedisSubscriber } from './redisSubscriber';
 import type { SetOptions, Store } from './store';
 import { assertLimit, assertScore, formatScore, normalizeTtlMs, parseScore } from './storeArguments';
 
@@ -22,6 +23,10 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   const timeoutMs = options.commandTimeoutMs ?? 2000;
   const client = defineStoreScripts(createRedisClient(options));
   const isCluster = Boolean(options.clusterNodes?.length);
+  // ioredis prefixes keys, not channels: channels get the same prefix here, so stores on one Redis
+  // with different prefixes (parallel tests, or two deployments) never hear each other.
+  const channelPrefix = options.keyPrefix ?? '';
+  const subscriber = createRedisSubscriber(client, { channelPrefix, timeoutMs });
   let closed = false;
   let whenReady: Promise<void> | undefined;
   // Once connected, a lost connection means an outage: calls fail at once. Before the first
@@ -156,12 +161,20 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       return score === null ? null : parseScore(score);
     },
     zCard: (key) => run('zCard', (redis) => redis.zcard(key)),
+    async publish(channel, message) {
+      await run('publish', (redis) => redis.publish(channelPrefix + channel, message));
+    },
+    subscribe: (channel, handler) => {
+      if (closed) return Promise.reject(new GatewayError('STORE_UNAVAILABLE', 'The Redis store is closed'));
+      return subscriber.subscribe(channel, handler);
+    },
     async ping() {
       await run('ping', (redis) => redis.ping());
     },
     async close() {
       if (closed) return;
       closed = true;
+      subscriber.close();
       await closeClient(client, timeoutMs);
     },
   };

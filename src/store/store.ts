@@ -44,10 +44,31 @@ export interface Store {
   zScore(key: string, member: string): Promise<number | null>;
   zCard(key: string): Promise<number>;
 
+  /**
+   * Pub/sub, for invalidation messages between the processes sharing this store (Redis: every process
+   * on the same Redis with the same key prefix, which scopes channel names as it scopes keys; embedded:
+   * this process only). At most once and never stored: a subscriber that is disconnected when a
+   * message is published misses it, so subscribers keep a short fallback (a cache TTL) of their own.
+   * Resolves once the message was handed to the backend.
+   */
+  publish(channel: string, message: string): Promise<void>;
+  /**
+   * Calls `handler` with every message published on `channel` from now on, never synchronously inside
+   * `publish`. No order is promised (on Cluster each PUBLISH may enter through another node), so
+   * messages should be idempotent "look again" notes. Resolves once the backend confirmed the
+   * subscription, with the function that ends it; rejects with STORE_UNAVAILABLE (and leaves nothing
+   * subscribed) when it cannot be confirmed within the store's timeout. A subscription survives
+   * reconnections by itself.
+   */
+  subscribe(channel: string, handler: (message: string) => void): Promise<Unsubscribe>;
+
   /** Resolves when the backend answers; rejects with STORE_UNAVAILABLE otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Ends one subscription; never rejects. */
+export type Unsubscribe = () => Promise<void>;
 
 export interface SetOptions {
   /** Time to live in milliseconds; absent = forever. */

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { createRedisStore } from '../../../src/store/redisStore';
 import { testRedisUrl, uniqueKeyPrefix } from '../../support/redisUrl';
+import { waitFor } from '../../support/waitFor';
 import { deleteKeysWithPrefix } from './deleteKeysWithPrefix';
 import { describeStoreContract } from './storeContract';
 
@@ -39,5 +40,37 @@ describe('redis store keys', () => {
 
   test('when the key prefix holds a brace, then the store is refused (it would steal the hash tag)', () => {
     expect(() => createRedisStore({ url: testRedisUrl(), keyPrefix: 'jg:{x}:' })).toThrow(/must not contain/);
+  });
+});
+
+describe('redis store pub/sub between stores', () => {
+  test('when one store publishes, then a subscriber of another store with the same prefix hears it, and one with another prefix does not', async () => {
+    const prefix = uniqueKeyPrefix('pubsub');
+    const publisher = createRedisStore({ url: testRedisUrl(), keyPrefix: prefix });
+    const sameDeployment = createRedisStore({ url: testRedisUrl(), keyPrefix: prefix });
+    const otherDeployment = createRedisStore({ url: testRedisUrl(), keyPrefix: uniqueKeyPrefix('pubsub') });
+    const admin = new Redis(testRedisUrl());
+    try {
+      const heard: string[] = [];
+      const heardElsewhere: string[] = [];
+      const heardRaw: string[] = [];
+      await sameDeployment.subscribe('invalidate', (message) => heard.push(message));
+      await otherDeployment.subscribe('invalidate', (message) => heardElsewhere.push(message));
+      // What a process would see on the wire: the channel carries the prefix.
+      admin.on('message', (channel: string, message: string) => heardRaw.push(`${channel} ${message}`));
+      await admin.subscribe(`${prefix}invalidate`);
+      await publisher.publish('invalidate', 'one');
+      await publisher.publish('invalidate', 'two');
+      await waitFor(() => heard.length === 2 && heardRaw.length === 2, 'both messages', 5000);
+      // The other prefix's subscriber is on the same Redis: a message of its own arrives, ours never did.
+      await otherDeployment.publish('invalidate', 'its own');
+      await waitFor(() => heardElsewhere.length === 1, 'the other deployment message', 5000);
+      expect(heard).toEqual(['one', 'two']);
+      expect(heardRaw).toEqual([`${prefix}invalidate one`, `${prefix}invalidate two`]);
+      expect(heardElsewhere).toEqual(['its own']);
+    } finally {
+      admin.disconnect();
+      await Promise.all([publisher.close(), sameDeployment.close(), otherDeployment.close()]);
+    }
   });
 });

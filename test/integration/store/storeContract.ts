@@ -254,6 +254,66 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       await store.close();
     });
 
+    test('when messages are published on a channel, then each of its subscribers hears each once, and other channels hear nothing', async () => {
+      const first: string[] = [];
+      const second: string[] = [];
+      const other: string[] = [];
+      await store.subscribe(k('chan'), (message) => first.push(message));
+      await store.subscribe(k('chan'), (message) => second.push(message));
+      await store.subscribe(k('other'), (message) => other.push(message));
+      const sent = Array.from({ length: 20 }, (_, i) => `message ${i} é ✓`);
+      for (const message of sent) await store.publish(k('chan'), message);
+      await waitFor(() => first.length === sent.length && second.length === sent.length, 'every message to both subscribers', 5000);
+      // No order is promised: on Cluster each PUBLISH may enter through another node.
+      expect([...first].sort()).toEqual([...sent].sort());
+      expect([...second].sort()).toEqual([...sent].sort());
+      // A message on the other channel, published after, arrives after: nothing of 'chan' reached it.
+      await store.publish(k('other'), 'for other');
+      await waitFor(() => other.length === 1, 'the other channel message', 5000);
+      expect(other).toEqual(['for other']);
+    });
+
+    test('when a message is published, then no handler runs inside publish, and a throwing handler does not stop the others', async () => {
+      let publishing = false;
+      const heard: string[] = [];
+      await store.subscribe(k('chan'), () => {
+        if (publishing) heard.push('inside publish');
+        throw new Error('a subscriber bug');
+      });
+      await store.subscribe(k('chan'), (message) => heard.push(message));
+      publishing = true;
+      const sent = store.publish(k('chan'), 'one');
+      publishing = false;
+      await sent;
+      await waitFor(() => heard.length > 0, 'the second subscriber', 5000);
+      expect(heard).toEqual(['one']);
+    });
+
+    test('when a subscription is ended, then it hears nothing more while the others still do', async () => {
+      const ended: string[] = [];
+      const kept: string[] = [];
+      const unsubscribe = await store.subscribe(k('chan'), (message) => ended.push(message));
+      const unsubscribeKept = await store.subscribe(k('chan'), (message) => kept.push(message));
+      await store.publish(k('chan'), 'before');
+      await waitFor(() => ended.length === 1 && kept.length === 1, 'the first message', 5000);
+      await unsubscribe();
+      await unsubscribe(); // twice is harmless
+      await store.publish(k('chan'), 'after');
+      await waitFor(() => kept.length === 2, 'the second message to the kept subscriber', 5000);
+      expect(ended).toEqual(['before']);
+      expect(kept).toEqual(['before', 'after']);
+      // The last subscription ends the channel: publishing to nobody still resolves.
+      await unsubscribeKept();
+      await expect(store.publish(k('chan'), 'to nobody')).resolves.toBeUndefined();
+      await store.publish(k('nobody-ever'), 'x');
+    });
+
+    test('when the store is closed, then publish and subscribe reject with STORE_UNAVAILABLE', async () => {
+      await store.close();
+      await expectGatewayError(store.publish(k('chan'), 'x'), 'STORE_UNAVAILABLE');
+      await expectGatewayError(store.subscribe(k('chan'), () => undefined), 'STORE_UNAVAILABLE');
+    });
+
     test('when a TTL is not a positive number, then the call rejects as a bug and changes nothing', async () => {
       await expectGatewayError(store.set(k('a'), 'v', { ttlMs: 0 }), 'INTERNAL_SERVER_ERROR');
       await expectGatewayError(store.compareAndSet(k('a'), null, 'v', { ttlMs: -5 }), 'INTERNAL_SERVER_ERROR');
