@@ -26,6 +26,7 @@ import { createHealthRouter } from './http/healthRouter';
 import { createMetrics } from './http/metrics';
 import { createRequestMetrics, REQUEST_METRIC } from './http/requestMetrics';
 import { createRateLimiter } from './ratelimit/createRateLimiter';
+import { createInvalidationChannel } from './store/invalidationChannel';
 import { createJobberTokenClient } from './tokens/jobberTokenClient';
 import { createTokenKeeper } from './tokens/tokenKeeper';
 import { createTokenRefresher } from './tokens/tokenRefresher';
@@ -45,7 +46,8 @@ export type AppConfig = Pick<
   | 'tokenRefreshMarginMs'
   | 'tokenKeeperIdleMs'
   | 'throttleMaxWaitMs'
->;
+> &
+  Partial<Pick<Config, 'cacheRecheckMs'>>;
 
 export interface AppOptions {
   config: AppConfig;
@@ -80,8 +82,11 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     gateway_fast_path_total: 'POST /graphql requests by what the fast path did',
   });
 
-  const partners = createPartnerRegistry({ store, clock });
-  const sessions = createAccountSessions({ store, clock });
+  // Uninstalls, disconnects, revocations and key changes reach every process through it (issue 12).
+  const invalidation = createInvalidationChannel({ store, logger });
+  await invalidation.start();
+  const recheckMs = config.cacheRecheckMs ?? 2_000;
+  const partners = createPartnerRegistry({ store, clock, invalidation, recheckMs });
   const signingSecrets = createSigningSecrets({ store, secretBox });
   const tokenClient = createJobberTokenClient({ fetch: deps.fetch, baseUrl: config.jobberBaseUrl, timeoutMs: config.jobberTimeoutMs, clock });
   const tokenStore = createTokenStore({ store, secretBox, clock });
@@ -92,6 +97,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     if (!late.connector) throw new Error('connector used before it was built');
     return late.connector;
   };
+  const sessions = createAccountSessions({ store, clock, invalidation, recheckMs, getPartner: (id) => partners.get(id), getInstallationStatus: (ref) => connectorOrFail().getInstallationStatus(ref) });
   const events = createPartnerEventQueue({
     deps,
     getWebhookTarget: async (partnerId: string) => {
@@ -106,6 +112,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     tokenClient,
     marginMs: config.tokenRefreshMarginMs,
     tokenTimeoutMs: config.jobberTimeoutMs,
+    recheckMs,
     getCredentials: (ref) => connectorOrFail().getCredentials(ref),
     onReauthorizationRequired: (ref, reason) => connectorOrFail().markReauthorizationRequired(ref, reason),
   });
@@ -120,8 +127,10 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     jobberBaseUrl: config.jobberBaseUrl,
     jobberTimeoutMs: config.jobberTimeoutMs,
     apiVersion,
+    endInstallation: (ref) => sessions.revokeAccount(ref),
   });
   late.connector = connector;
+  invalidation.listen((change) => change.kind === 'installation' && refresher.forget(change));
   const pacer = createRateLimiter({ deps, estimateCost: createCostEstimator(jobber.schema), maxWaitMs: config.throttleMaxWaitMs });
   const transport = createFastPathTransport({ timeoutMs: config.jobberTimeoutMs });
   const forwarder = createJobberForwarder({
@@ -199,6 +208,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
       events.start();
     },
     async close() {
+      await invalidation.close();
       keeper.stop();
       await events.stop();
       await apollo.stop();

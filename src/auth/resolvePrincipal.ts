@@ -1,7 +1,7 @@
 import type { InstallationRef } from '../core/installationRef';
 import { ErrorCode, GatewayError } from '../errors/gatewayError';
 import type { Principal } from '../gateway/requestContext';
-import type { AccountSessions } from './accountSessions';
+import type { AccountSessions, SessionRefusal } from './accountSessions';
 import type { PartnerRegistry } from './partnerRegistry';
 import { isSameSecret } from './secretTokens';
 
@@ -30,16 +30,36 @@ export async function resolvePrincipal(
   const credential = match[1];
   if (sources.adminApiKey && isSameSecret(credential, sources.adminApiKey)) return { kind: 'admin' };
   if (credential.startsWith('jgs_')) {
-    const ref = await sources.sessions.resolve(credential);
-    if (!ref) throw new GatewayError(ErrorCode.UNAUTHENTICATED, 'The account session is unknown or expired.');
-    assertSessionAccount(ref, accountIdHeader);
-    return { kind: 'session', ref };
+    const resolved = await sources.sessions.resolve(credential);
+    if (!resolved.ok) throw sessionRefused(resolved.reason);
+    assertSessionAccount(resolved.ref, accountIdHeader);
+    return { kind: 'session', ref: resolved.ref };
   }
   if (credential.startsWith('jgp_')) {
-    const partner = await sources.partners.authenticate(credential);
-    if (partner) return { kind: 'partner', partner };
+    const verified = await sources.partners.authenticate(credential);
+    if (verified?.partner.disabled) throw new GatewayError(ErrorCode.FORBIDDEN, DISABLED_MESSAGE);
+    if (verified) return { kind: 'partner', partner: verified.partner, keyId: verified.keyId };
   }
   throw new GatewayError(ErrorCode.UNAUTHENTICATED, 'The API key is not valid.');
+}
+
+const DISABLED_MESSAGE = 'This partner is disabled; its API keys and account sessions are refused until the gateway operator enables it again.';
+
+/**
+ * A session that no longer works is 401 whatever the cause, so a frontend has one thing to do (ask its
+ * backend for a new one), except a disabled partner: 403, as for its API keys (nothing to renew).
+ */
+function sessionRefused(reason: SessionRefusal): GatewayError {
+  switch (reason) {
+    case 'partner_disabled':
+      return new GatewayError(ErrorCode.FORBIDDEN, DISABLED_MESSAGE);
+    case 'not_installed':
+      return new GatewayError(ErrorCode.UNAUTHENTICATED, "The account session ended: the account's connector is no longer installed.");
+    case 'revoked':
+      return new GatewayError(ErrorCode.UNAUTHENTICATED, 'The account session was revoked.');
+    case 'unknown':
+      return new GatewayError(ErrorCode.UNAUTHENTICATED, 'The account session is unknown or expired.');
+  }
 }
 
 function assertSessionAccount(ref: InstallationRef, accountIdHeader: string | undefined): void {

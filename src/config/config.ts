@@ -35,6 +35,8 @@ const envSchema = z
     TOKEN_REFRESH_MARGIN_MS: positiveInt.default(300000),
     TOKEN_KEEPER_IDLE_MS: positiveInt.default(24 * 3600 * 1000),
     THROTTLE_MAX_WAIT_MS: z.coerce.number().int().min(0).default(2000),
+    /** Longest time a process serves cached credentials and tokens before reading the store again (the fallback for a lost invalidation). */
+    CACHE_RECHECK_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
     SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -66,6 +68,11 @@ export interface Config {
   tokenRefreshMarginMs: number;
   tokenKeeperIdleMs: number;
   throttleMaxWaitMs: number;
+  /**
+   * How long (ms) a process serves a cached access token, API key or session standing before reading
+   * the store again: how long a change reaches a process that missed its invalidation message.
+   */
+  cacheRecheckMs: number;
   sandboxPort: number;
   logLevel: Env['LOG_LEVEL'];
 }
@@ -104,6 +111,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       tokenRefreshMarginMs: e.TOKEN_REFRESH_MARGIN_MS,
       tokenKeeperIdleMs: e.TOKEN_KEEPER_IDLE_MS,
       throttleMaxWaitMs: e.THROTTLE_MAX_WAIT_MS,
+      cacheRecheckMs: e.CACHE_RECHECK_MS,
       sandboxPort: e.SANDBOX_PORT,
       logLevel: e.LOG_LEVEL,
     },

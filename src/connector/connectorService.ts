@@ -45,6 +45,8 @@ export interface ConnectorServiceOptions
   stateTtlMs?: number;
   /** Timeout of each of the connector's GraphQL calls to Jobber, ms. Default 15000. */
   jobberTimeoutMs?: number;
+  /** See InstallationLifecycleOptions.endInstallation: revokes sessions and publishes the invalidation. */
+  endInstallation?(ref: InstallationRef): Promise<void>;
 }
 
 export type ConnectorService = ReturnType<typeof createConnectorService>;
@@ -184,6 +186,8 @@ export function createConnectorService(options: ConnectorServiceOptions) {
       return lifecycle.view(ref);
     },
     listInstallations,
+    /** Only the status (no token read): what a session's standing needs. */
+    getInstallationStatus: lifecycle.status,
     uninstall: (ref: InstallationRef): Promise<InstallationView> => {
       assertAccountId(ref.accountId);
       return lifecycle.uninstall(ref);

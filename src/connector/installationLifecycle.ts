@@ -20,6 +20,12 @@ export interface InstallationLifecycleOptions {
   installations: InstallationStore;
   settingsStore: ConnectorSettingsStore;
   jobber: JobberGraphqlOptions;
+  /**
+   * Called when an installation leaves INSTALLED (uninstall, disconnect, reauthorization required), after
+   * its tokens are gone: revokes its account sessions and tells every process to drop what it cached of
+   * it (app.ts: AccountSessions.revokeAccount, which publishes on the invalidation channel).
+   */
+  endInstallation?(ref: InstallationRef): Promise<void>;
 }
 
 const APP_DISCONNECT = 'mutation { appDisconnect { app { name } userErrors { message path } } }';
@@ -32,6 +38,15 @@ export function createInstallationLifecycle(options: InstallationLifecycleOption
   async function toView(ref: InstallationRef, record: InstallationRecord): Promise<InstallationView> {
     const tokens = record.status === 'DISCONNECTED' ? null : await tokenStore.read(ref);
     return toInstallationView(record, tokens);
+  }
+
+  /** Best effort where the change itself is done (background paths): a failure is logged; the re-check period covers it. */
+  async function endQuietly(ref: InstallationRef): Promise<void> {
+    try {
+      await options.endInstallation?.(ref);
+    } catch (error) {
+      logger.error({ err: error, partnerId: ref.partnerId, accountId: ref.accountId }, 'could not revoke sessions / publish the invalidation');
+    }
   }
 
   async function emit(type: GatewayEventType, ref: InstallationRef, record: InstallationRecord | null, reason: string): Promise<void> {
@@ -80,6 +95,10 @@ export function createInstallationLifecycle(options: InstallationLifecycleOption
   }
 
   return {
+    async status(ref: InstallationRef): Promise<InstallationStatus | null> {
+      return (await installations.get(ref))?.status ?? null;
+    },
+
     async view(ref: InstallationRef): Promise<InstallationView | null> {
       const record = await installations.get(ref);
       return record === null ? null : toView(ref, record);
@@ -151,6 +170,8 @@ export function createInstallationLifecycle(options: InstallationLifecycleOption
       await tokenStore.delete(ref);
       accessTokens.forget(ref);
       const { previous, record: next } = await setStatus(ref, ['PENDING', 'INSTALLED', 'REAUTHORIZATION_REQUIRED', 'DISCONNECTED'], 'DISCONNECTED', { lastError: null, uninstall: true });
+      // Not quietly: an uninstall that could not revoke the sessions fails, and the partner tries again.
+      await options.endInstallation?.(ref);
       if (previous && previous.status !== 'DISCONNECTED') await emit('installation.disconnected', ref, previous, 'uninstalled by the partner');
       log.info('connector uninstalled');
       if (!next) throw new GatewayError(ErrorCode.CONNECTOR_NOT_INSTALLED, `No installation for account ${ref.accountId}`);
@@ -162,6 +183,7 @@ export function createInstallationLifecycle(options: InstallationLifecycleOption
       const { changed, record } = await setStatus(ref, ['INSTALLED'], 'REAUTHORIZATION_REQUIRED', { lastError: reason });
       accessTokens.forget(ref);
       if (!changed) return;
+      await endQuietly(ref);
       logger.warn({ partnerId: ref.partnerId, accountId: ref.accountId, reason }, 'installation needs reauthorization');
       await emit('installation.reauthorization_required', ref, record, reason);
     },
@@ -171,6 +193,8 @@ export function createInstallationLifecycle(options: InstallationLifecycleOption
       await tokenStore.delete(ref);
       accessTokens.forget(ref);
       const { changed, record } = await setStatus(ref, ['PENDING', 'INSTALLED', 'REAUTHORIZATION_REQUIRED'], 'DISCONNECTED', { lastError: reason });
+      // Also when already DISCONNECTED: another process may have missed the first message.
+      await endQuietly(ref);
       if (!changed) return;
       logger.warn({ partnerId: ref.partnerId, accountId: ref.accountId, reason }, 'installation disconnected');
       await emit('installation.disconnected', ref, record, reason);

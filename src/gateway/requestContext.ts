@@ -6,7 +6,8 @@ import type { GatewayServices } from './gatewayServices';
 export type Principal =
   | { kind: 'anonymous' }
   | { kind: 'admin' }
-  | { kind: 'partner'; partner: Partner }
+  /** `keyId`: which of the partner's API keys it used (only the current one may rotate or revoke keys). */
+  | { kind: 'partner'; partner: Partner; keyId: string }
   /** A frontend session: bound to one installation, Jobber operations and its own installation only. */
   | { kind: 'session'; ref: InstallationRef };
 

@@ -22,6 +22,12 @@ export interface TokenRefresherOptions {
   backoffMaxMs?: number;
   /** A transient failure whose backoff is at most this (ms) is retried once inside the same flight; default 2000. */
   inlineRetryMaxMs?: number;
+  /**
+   * How long a cached access token is served before its token record is read again (ms); default 2000.
+   * The record is deleted on uninstall, disconnect and reauthorization: this bounds how long a process
+   * that missed the invalidation message keeps forwarding (CACHE_RECHECK_MS).
+   */
+  recheckMs?: number;
   /** The installation's OAuth client credentials; null = none configured (the installation cannot refresh). */
   getCredentials(ref: InstallationRef): Promise<{ clientId: string; clientSecret: string } | null>;
   /** Marks the installation REAUTHORIZATION_REQUIRED and tells the partner; awaited, errors are logged. */

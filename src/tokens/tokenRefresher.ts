@@ -1,5 +1,6 @@
 import { encodeInstallationRef, type InstallationRef } from '../core/installationRef';
-import type { AccessTokenProvider } from './accessTokenProvider';
+import { ErrorCode, isGatewayError } from '../errors/gatewayError';
+import type { AccessTokenProvider, AccessTokenResult } from './accessTokenProvider';
 import { isRefreshLockHeld, tryAcquireRefreshLock, tryClaimRefreshToken, type HeldRefreshLock } from './refreshLock';
 import { fingerprintRefreshToken as fingerprint, toAccessTokenResult as toResult, type CachedToken, type RefreshOutcome as Outcome } from './refreshOutcome';
 import { resolveRefresherSettings, type TokenRefresherOptions } from './refresherSettings';
@@ -36,7 +37,9 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
   const { clock, logger, store } = deps;
   const { lockTtlMs, lockWaitMs, lockPollMs, backoffBaseMs, backoffMaxMs, inlineRetryMaxMs, claimTtlMs } = resolveRefresherSettings(options);
 
-  const cache = new Map<string, CachedToken>();
+  const recheckMs = options.recheckMs ?? 2_000;
+  /** `checkedAt`: when the token record was last read (ms); the token is served without a read until checkedAt + recheckMs. */
+  const cache = new Map<string, CachedToken & { checkedAt: number }>();
   const inflight = new Map<string, Promise<Outcome>>();
   const backoff = new Map<string, { until: number; failures: number; message: string }>();
   const spent = new Set<string>();
@@ -58,8 +61,12 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
     return record.accessToken === intent.rejected || isDue(toCached(record), now);
   }
 
+  function remember(id: string, token: CachedToken): void {
+    cache.set(id, { ...token, checkedAt: clock.now() });
+  }
+
   function useRecord(id: string, record: TokenRecord): Outcome {
-    cache.set(id, toCached(record));
+    remember(id, toCached(record));
     return { kind: 'ok', token: toCached(record), refreshed: false };
   }
 
@@ -195,7 +202,7 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
     unsaved.delete(id);
     const token: CachedToken = { accessToken: pair.accessToken, expiresAt: pair.accessTokenExpiresAt, issuedAt };
     if (saved) {
-      cache.set(id, token);
+      remember(id, token);
       logger.info({ ...logRef(ref), version: expected.version + 1 }, 'access token refreshed');
     } else {
       // Must not happen under the lock; the pair is still valid for this call, and nothing is resent.
@@ -217,6 +224,27 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
     return { kind: 'reauthorization_required' };
   }
 
+  const served = (token: CachedToken): AccessTokenResult => ({ ok: true, accessToken: token.accessToken, expiresAt: token.expiresAt });
+
+  /**
+   * The fallback for a lost invalidation message: at most once per recheckMs per installation, read the
+   * token record again (gone after an uninstall, disconnect or reauthorization anywhere). While a flight
+   * is already reading it, the cached token serves. With the store down, a cached valid token may go on
+   * (DESIGN.md "When Redis is down") and is checked again one period later.
+   */
+  async function recheck(ref: InstallationRef, id: string, cached: CachedToken & { checkedAt: number }): Promise<AccessTokenResult> {
+    if (inflight.has(id)) return served(cached);
+    try {
+      const outcome = await startFlight(ref, {});
+      if (outcome.kind !== 'ok') cache.delete(id);
+      return toResult(outcome);
+    } catch (error) {
+      if (!isGatewayError(error) || error.code !== ErrorCode.STORE_UNAVAILABLE || cache.get(id) !== cached) throw error;
+      cached.checkedAt = clock.now();
+      return served(cached);
+    }
+  }
+
   function startFlight(ref: InstallationRef, intent: FlightIntent): Promise<Outcome> {
     const id = encodeInstallationRef(ref);
     const promise = flight(ref, intent).finally(() => inflight.delete(id));
@@ -232,8 +260,9 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
       let last: Outcome | undefined;
       for (let round = 0; round < 3; round++) {
         const cached = cache.get(id);
-        if (cached && cached.accessToken !== rejected && !isDue(cached, clock.now())) {
-          return { ok: true, accessToken: cached.accessToken, expiresAt: cached.expiresAt };
+        const now = clock.now();
+        if (cached && cached.accessToken !== rejected && !isDue(cached, now)) {
+          return now - cached.checkedAt < recheckMs ? served(cached) : recheck(ref, id, cached);
         }
         if (cached) cache.delete(id);
         const running = inflight.get(id);
@@ -252,6 +281,11 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
       cache.delete(id);
       backoff.delete(id);
       unsaved.delete(id);
+      // A flight running now may have read the record before the change: what it caches goes too.
+      inflight
+        .get(id)
+        ?.finally(() => cache.delete(id))
+        .catch(() => undefined);
     },
 
     async refreshNow(ref, refreshOptions = {}) {
