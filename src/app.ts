@@ -128,6 +128,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     jobberTimeoutMs: config.jobberTimeoutMs,
     apiVersion,
     endInstallation: (ref) => sessions.revokeAccount(ref),
+    announceInstallation: (ref) => invalidation.publish({ kind: 'installation', ...ref }),
   });
   late.connector = connector;
   invalidation.listen((change) => change.kind === 'installation' && refresher.forget(change));

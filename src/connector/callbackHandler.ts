@@ -13,7 +13,7 @@ import type { OAuthStateStore } from './oauthStateStore';
 
 /** Every way Jobber's redirect can end. The router turns each into a page or a redirect; no HTTP here. */
 export type CallbackOutcome =
-  | { kind: 'installed'; accountId: string; jobberAccountName: string | null; redirectUrl: string | null }
+  | { kind: 'installed'; partnerId: string; accountId: string; jobberAccountName: string | null; redirectUrl: string | null }
   /** No parameters: the user denied consent (Jobber sends no `error`). */
   | { kind: 'denied' }
   /** A code without state: an install started from Jobber's App Marketplace. */
@@ -131,6 +131,7 @@ export function createCallbackHandler(options: CallbackHandlerOptions): (query: 
     }
     return {
       kind: 'installed',
+      partnerId: ref.partnerId,
       accountId: ref.accountId,
       jobberAccountName,
       redirectUrl: bound.returnUrl === null ? null : buildInstalledRedirectUrl(bound.returnUrl, ref.accountId),

@@ -47,6 +47,8 @@ export interface ConnectorServiceOptions
   jobberTimeoutMs?: number;
   /** See InstallationLifecycleOptions.endInstallation: revokes sessions and publishes the invalidation. */
   endInstallation?(ref: InstallationRef): Promise<void>;
+  /** Called after a consent completed (INSTALLED again, new tokens): other processes drop what they cached of it. */
+  announceInstallation?(ref: InstallationRef): Promise<void>;
 }
 
 export type ConnectorService = ReturnType<typeof createConnectorService>;
@@ -174,7 +176,9 @@ export function createConnectorService(options: ConnectorServiceOptions) {
     /** Never rejects for an expected outcome; a rejection (store down, bug) is logged here, so the router needs no logger. */
     handleCallback: async (query: Record<string, unknown>): Promise<CallbackOutcome> => {
       try {
-        return await handleCallback(query);
+        const outcome = await handleCallback(query);
+        if (outcome.kind === 'installed') await options.announceInstallation?.({ partnerId: outcome.partnerId, accountId: outcome.accountId });
+        return outcome;
       } catch (error) {
         logger.error({ err: error }, 'connector callback failed');
         throw error;

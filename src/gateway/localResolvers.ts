@@ -1,19 +1,9 @@
 import { GraphQLScalarType, Kind } from 'graphql';
-import type { Partner } from '../auth/partnerRegistry';
 import { ErrorCode, GatewayError } from '../errors/gatewayError';
 import type { Resolvers } from '../generated/gateway';
-import type { Principal, RequestContext } from './requestContext';
-
-function assertPartner(principal: Principal): Partner {
-  if (principal.kind === 'partner') return principal.partner;
-  if (principal.kind === 'anonymous') {
-    throw new GatewayError(ErrorCode.UNAUTHENTICATED, 'Send Authorization: Bearer <partner API key>.');
-  }
-  throw new GatewayError(
-    ErrorCode.FORBIDDEN,
-    principal.kind === 'admin' ? 'The admin key may only create partners.' : 'An account session may only run Jobber operations.',
-  );
-}
+import { assertAdmin, assertPartner } from './assertCaller';
+import { buildPartnerResolvers } from './partnerResolvers';
+import type { RequestContext } from './requestContext';
 
 const DateTime = new GraphQLScalarType<Date, string>({
   name: 'DateTime',
@@ -36,9 +26,12 @@ const DateTime = new GraphQLScalarType<Date, string>({
 
 /** Thin resolvers of schema/gateway.graphql: check who may call, then hand over to the services. */
 export function buildLocalResolvers(): Resolvers<RequestContext> {
+  const partners = buildPartnerResolvers();
   return {
     DateTime,
+    Partner: partners.Partner,
     Query: {
+      ...partners.Query,
       connectorSettings: (_parent, _args, { principal, services }) => services.connector.getSettings(assertPartner(principal).id),
       connectorInstallation: async (_parent, { accountId }, { principal, services }) => {
         if (principal.kind === 'session') {
@@ -58,12 +51,9 @@ export function buildLocalResolvers(): Resolvers<RequestContext> {
       },
     },
     Mutation: {
+      ...partners.Mutation,
       createPartner: (_parent, { name }, { principal, services }) => {
-        if (principal.kind !== 'admin') {
-          throw principal.kind === 'anonymous'
-            ? new GatewayError(ErrorCode.UNAUTHENTICATED, 'createPartner needs Authorization: Bearer <ADMIN_API_KEY>.')
-            : new GatewayError(ErrorCode.FORBIDDEN, 'Only the admin key may create partners.');
-        }
+        assertAdmin(principal, 'createPartner');
         return services.partners.createPartner(name);
       },
       updateConnectorSettings: (_parent, { input }, { principal, services }) =>

@@ -3,8 +3,8 @@ import type { CallbackOutcome } from '../../../src/connector/callbackHandler';
 
 describe('buildCallbackResponse', () => {
   test.each<[CallbackOutcome, number, string]>([
-    [{ kind: 'installed', accountId: 'a', jobberAccountName: 'Acme', redirectUrl: null }, 200, 'Acme'],
-    [{ kind: 'installed', accountId: 'a', jobberAccountName: null, redirectUrl: null }, 200, 'connected'],
+    [{ kind: 'installed', partnerId: 'p', accountId: 'a', jobberAccountName: 'Acme', redirectUrl: null }, 200, 'Acme'],
+    [{ kind: 'installed', partnerId: 'p', accountId: 'a', jobberAccountName: null, redirectUrl: null }, 200, 'connected'],
     [{ kind: 'denied' }, 400, 'not granted'],
     [{ kind: 'marketplace' }, 400, 'partner\u2019s own product'],
     [{ kind: 'malformed' }, 400, 'not valid'],
@@ -20,6 +20,6 @@ describe('buildCallbackResponse', () => {
 
   test('when installed with a return URL, then the answer is a 302 to it', () => {
     const redirectUrl = 'https://app.example.com/done?status=installed&accountId=a';
-    expect(buildCallbackResponse({ kind: 'installed', accountId: 'a', jobberAccountName: 'Acme', redirectUrl })).toEqual({ status: 302, location: redirectUrl });
+    expect(buildCallbackResponse({ kind: 'installed', partnerId: 'p', accountId: 'a', jobberAccountName: 'Acme', redirectUrl })).toEqual({ status: 302, location: redirectUrl });
   });
 });
