@@ -86,7 +86,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
   const invalidation = createInvalidationChannel({ store, logger });
   await invalidation.start();
   const recheckMs = config.cacheRecheckMs ?? 2_000;
-  const partners = createPartnerRegistry({ store, clock, invalidation, recheckMs });
+  const partners = createPartnerRegistry({ store, clock, invalidation, recheckMs, logger });
   const signingSecrets = createSigningSecrets({ store, secretBox });
   const tokenClient = createJobberTokenClient({ fetch: deps.fetch, baseUrl: config.jobberBaseUrl, timeoutMs: config.jobberTimeoutMs, clock });
   const tokenStore = createTokenStore({ store, secretBox, clock });

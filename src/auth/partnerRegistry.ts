@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
 import type { Clock } from '../core/deps';
 import { ErrorCode, GatewayError } from '../errors/gatewayError';
 import type { InvalidationChannel } from '../store/invalidationChannel';
@@ -29,6 +30,8 @@ export interface PartnerRegistryOptions {
   recheckMs?: number;
   /** How long a verified API key keeps serving from memory while the store is unreachable (ms); default 60000. */
   keyCacheMs?: number;
+  /** Key and state changes are logged at info (ids only, never key material); default silent. */
+  logger?: Pick<Logger, 'info'>;
 }
 
 /** One API key as the partner and the admin see it (never the key, never its hash). */
@@ -167,6 +170,7 @@ export function createPartnerRegistry(options: PartnerRegistryOptions): PartnerR
       await applyToIndex(partnerId, change);
       await announce(partnerId);
       const [key, previous] = change.keys;
+      options.logger?.info({ partnerId, keyId: key?.id, previousKeyId: previous?.id, graceSeconds, by: actor.kind }, 'partner API key rotated');
       if (!key) throw new GatewayError(ErrorCode.INTERNAL_SERVER_ERROR, 'the key rotation lost the new key');
       return { apiKey, key: toKeyView(key), previousKey: previous ? toKeyView(previous) : null };
     },
@@ -191,6 +195,7 @@ export function createPartnerRegistry(options: PartnerRegistryOptions): PartnerR
       if (!change) throw new GatewayError(ErrorCode.INTERNAL_SERVER_ERROR, 'the key revocation did not run');
       await applyToIndex(partnerId, change);
       await announce(partnerId);
+      options.logger?.info({ partnerId, keyId, by: actor.kind }, 'partner API key revoked');
       return change.keys.map(toKeyView);
     },
 
@@ -198,6 +203,7 @@ export function createPartnerRegistry(options: PartnerRegistryOptions): PartnerR
       assertPartnerId(partnerId);
       const { after } = await records.update(partnerId, (record) => (record.disabled === disabled ? null : { ...record, disabled }));
       await announce(partnerId);
+      options.logger?.info({ partnerId, disabled }, disabled ? 'partner disabled' : 'partner enabled');
       return toPartner(after);
     },
 

@@ -148,6 +148,24 @@ describe('partner API key lifecycle through GraphQL', () => {
     expect(keys.body.data?.partnerApiKeys).toHaveLength(1);
   });
 
+  test('when a partner was stored before keys were listed, then its key still works, is adopted on use, and rotates with a grace', async () => {
+    const legacyKey = `jgp_${'L'.repeat(43)}`;
+    const legacyId = '7d1c2b3a-0000-4000-8000-00000000a11c';
+    const hash = createHash('sha256').update(legacyKey).digest('hex');
+    // Exactly what createPartner wrote before key rotation existed: the record and the key index, no partner index.
+    await store.set(`jg:{p:${legacyId}}:partner`, JSON.stringify({ id: legacyId, name: 'Old Partner', createdAt: '2026-01-02T03:04:05.000Z' }));
+    await store.set(`jg:partner-key:${hash}`, legacyId);
+    expect((await whoAmI(legacyKey)).status).toBe(200);
+    const keys = await postGraphql(gateway.url, { query: KEYS }, bearer(legacyKey));
+    expect(keys.body.data?.partnerApiKeys).toEqual([{ id: expect.any(String), current: true, expiresAt: null }]);
+    const listed = await postGraphql(gateway.url, { query: '{ partners(first: 100) { nodes { id } } }' }, bearer(gateway.adminKey));
+    expect((listed.body.data?.partners as { nodes: { id: string }[] }).nodes.map((node) => node.id)).toContain(legacyId);
+    const rotated = await rotate(legacyKey, 600);
+    expect((await whoAmI(legacyKey)).status).toBe(200);
+    expect((await whoAmI(rotated.apiKey)).status).toBe(200);
+    expect(rotated.previousKey?.id).toBe((keys.body.data?.partnerApiKeys as { id: string }[])[0]?.id);
+  });
+
   test('when the admin rotates a partner key, then the partner gets a new key and the old one keeps its grace', async () => {
     const partner = await createTestPartner(gateway);
     const rotated = await rotate(gateway.adminKey, 600, partner.partnerId);
