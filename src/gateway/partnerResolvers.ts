@@ -13,9 +13,13 @@ function resolveTarget(principal: Principal, partnerId: string | null | undefine
     if (!partnerId) throw new GatewayError(ErrorCode.BAD_USER_INPUT, 'The admin must name the partner: partnerId.');
     return { partnerId, actor: { kind: 'admin' } };
   }
-  const partner = assertPartner(principal);
+  if (principal.kind !== 'partner') {
+    assertPartner(principal); // anonymous: 401; a session: 403
+    throw new GatewayError(ErrorCode.FORBIDDEN, 'Only a partner or the admin may manage keys and sessions.');
+  }
+  const { partner, keyId } = principal;
   if (partnerId && partnerId !== partner.id) throw new GatewayError(ErrorCode.FORBIDDEN, 'A partner may only manage its own keys and sessions.');
-  return { partnerId: partner.id, actor: { kind: 'partner', keyId: principal.kind === 'partner' ? principal.keyId : '' } };
+  return { partnerId: partner.id, actor: { kind: 'partner', keyId } };
 }
 
 /** Partner administration and key lifecycle (issue 13): the admin lists, disables and enables partners; keys rotate and revoke. */
@@ -69,7 +73,7 @@ export function buildPartnerResolvers(): {
     Partner: {
       apiKeys: (partner, _args, { principal, services }) => {
         if (principal.kind !== 'admin' && assertPartner(principal).id !== partner.id) {
-          throw new GatewayError(ErrorCode.FORBIDDEN, "A partner may only read its own keys.");
+          throw new GatewayError(ErrorCode.FORBIDDEN, 'A partner may only read its own keys.');
         }
         return services.partners.listKeys(partner.id);
       },

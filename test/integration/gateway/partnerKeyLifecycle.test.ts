@@ -273,6 +273,12 @@ describe('admin: partners and sessions through GraphQL', () => {
     expect((await askJobber(other)).status).toBe(200);
     const notInstalled = await postGraphql(gateway.url, { query: 'mutation { revokeAccountSessions(accountId: "never") }' }, partner.headers());
     expect(codeOf(notInstalled)).toBe('CONNECTOR_NOT_INSTALLED');
+    // A session manages nothing: not sessions, not keys.
+    const session = await createSession('shop-2');
+    for (const query of ['mutation { revokeAccountSessions(accountId: "shop-2") }', 'mutation { rotatePartnerApiKey(graceSeconds: 0) { apiKey } }', '{ partnerApiKeys { id } }']) {
+      expect(codeOf(await postGraphql(gateway.url, { query }, bearer(session)))).toBe('FORBIDDEN');
+    }
+    expect((await askJobber(session)).status).toBe(200);
   });
 
   test("when a partner's sessions are revoked, then every older session of every account answers 401", async () => {
