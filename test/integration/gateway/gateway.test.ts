@@ -173,6 +173,9 @@ describe('gateway: stitching and forwarding against the sandbox', () => {
     expect(html).toContain('jobber-gateway explorer');
     expect(html).not.toMatch(/<script[^>]+src=["']https?:/);
     expect(html).not.toMatch(/<link[^>]+href=["']https?:/);
+    // Outside the demo: no key in the page, and GraphiQL keeps headers out of localStorage unless asked.
+    expect(html).not.toContain('Bearer jgp_');
+    expect(html).toContain('"shouldPersistHeaders":null');
   });
 
   test('when requests were served, then /metrics counts them by route and status in Prometheus text', async () => {
