@@ -38,7 +38,8 @@ export function createGraphqlRouter(options: GraphqlRouterOptions): Router {
       res.status(204).end();
       return;
     }
-    if (req.method === 'GET' && isBrowserPageRequest(req.headers.accept) && req.query.query === undefined) {
+    // Even with ?query=: GraphiQL writes the edited query there, so a reload must bring the explorer back.
+    if (req.method === 'GET' && isBrowserPageRequest(req.headers.accept)) {
       explorer ??= buildExplorerPage(options.explorer);
       explorer.then((page) => res.type('html').send(page), next);
       return;
