@@ -21,6 +21,7 @@ import { createJobberForwarder } from './gateway/jobberForwarder';
 import type { RequestContext } from './gateway/requestContext';
 import { createFastPathBodyReader } from './gateway/fastPathBody';
 import { createGraphqlFrontDoor } from './http/graphqlFrontDoor';
+import type { ExplorerDemo } from './http/explorerPage';
 import { createGraphqlRouter, DEFAULT_BODY_LIMIT, parseByteSize } from './http/graphqlRouter';
 import { createHealthRouter } from './http/healthRouter';
 import { createMetrics } from './http/metrics';
@@ -57,6 +58,12 @@ export interface AppOptions {
   jobber?: JobberSchemaSnapshot;
   /** Answer all-Jobber operations without stitching (src/gateway/fastPathHandler.ts). Default true. */
   fastPath?: boolean;
+  /**
+   * Demo mode only: src/main.ts's demo branch sets it, no configuration can. The explorer opens with the
+   * demo partner's headers (awaited when its page is first asked for) and an install's success page
+   * links to the explorer.
+   */
+  demo?: { explorer: Promise<ExplorerDemo> };
 }
 
 export interface GatewayApp {
@@ -180,7 +187,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
           onOutcome: (outcome) => metrics.inc('gateway_fast_path_total', { outcome }),
         });
   // /graphql first: it is the hot route, and the other routers would only pass it along.
-  web.use(createGraphqlRouter({ apollo, services, principals }));
+  web.use(createGraphqlRouter({ apollo, services, principals, explorer: { demo: options.demo?.explorer } }));
   web.use(createHealthRouter({ store, isSchemaLoaded: () => true, metrics }));
   web.use(
     createJobberWebhookRouter({
@@ -189,7 +196,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
       onEvent: createJobberWebhookHandler({ markDisconnected: (ref, reason) => connectorOrFail().markDisconnected(ref, reason), sink: events }),
     }),
   );
-  web.use(createCallbackRouter(connector));
+  web.use(createCallbackRouter(connector, { explorerUrl: options.demo ? `${config.publicUrl}/graphql` : undefined }));
 
   const handler: RequestListener = fastPath
     ? createGraphqlFrontDoor({

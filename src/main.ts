@@ -9,6 +9,8 @@ import { createApp } from './app';
 import { loadConfig, type Config } from './config/config';
 import { systemClock, type Deps } from './core/deps';
 import { createSecretBox } from './crypto/secretBox';
+import { loadJobberSchema, type JobberSchemaSnapshot } from './gateway/buildGatewaySchema';
+import type { ExplorerDemo } from './http/explorerPage';
 import { prepareDemo } from './runtime/prepareDemo';
 import { createLogger } from './runtime/createLogger';
 import { createStoreFromConfig } from './runtime/createStoreFromConfig';
@@ -50,10 +52,20 @@ async function startGateway(config: Config, mode: 'gateway' | 'demo'): Promise<v
   onShutdown(logger, closers);
   let jobberBaseUrl = config.jobberBaseUrl;
   let sandbox: Sandbox | undefined;
+  let jobber: JobberSchemaSnapshot | undefined;
+  // The explorer opens with the demo partner's headers, known once prepareDemo has run (below).
+  let demoReady: { resolve(demo: ExplorerDemo): void; reject(error: unknown): void } | undefined;
+  let demo: { explorer: Promise<ExplorerDemo> } | undefined;
   if (mode === 'demo') {
-    sandbox = await startSandbox(config);
+    // The demo's sandbox serves the snapshot, so the version the gateway sends (the snapshot's unless
+    // JOBBER_API_VERSION says otherwise) is its current one: answers carry no upgrade warning.
+    jobber = loadJobberSchema();
+    sandbox = await startSandbox(config, config.jobberApiVersion ?? jobber.version);
     closers.push(() => sandbox!.close());
     jobberBaseUrl = sandbox.url;
+    const explorer = new Promise<ExplorerDemo>((resolve, reject) => (demoReady = { resolve, reject }));
+    explorer.catch(() => undefined); // a failed prepareDemo stops the process; no unhandled rejection first
+    demo = { explorer };
   }
   const store = await createStoreFromConfig(config.store, systemClock);
   closers.push(() => store.close());
@@ -63,22 +75,26 @@ async function startGateway(config: Config, mode: 'gateway' | 'demo'): Promise<v
     dataDir: config.store.kind === 'embedded' ? config.dataDir : null,
   });
   const deps: Deps = { store, fetch: globalThis.fetch, clock: systemClock, logger };
-  const app = await createApp({ config: { ...config, jobberBaseUrl }, deps, secretBox: createSecretBox({ keys }) });
+  const app = await createApp({ config: { ...config, jobberBaseUrl }, deps, secretBox: createSecretBox({ keys }), jobber, demo });
   closers.push(() => app.close());
   const { server } = await app.listen(config.port, mode === 'demo' ? '127.0.0.1' : '0.0.0.0');
   closers.push(closeServer(server));
   app.startBackground();
   logger.info({ port: config.port, publicUrl: config.publicUrl, jobber: jobberBaseUrl, store: config.store.kind }, 'gateway listening');
   if (sandbox) {
-    const demo = await prepareDemo({ app, sandbox, publicUrl: config.publicUrl, dataDir: config.dataDir });
-    process.stdout.write(demo.banner);
+    const prepared = await prepareDemo({ app, sandbox, publicUrl: config.publicUrl, dataDir: config.dataDir }).catch((error: unknown) => {
+      demoReady?.reject(error);
+      throw error;
+    });
+    demoReady?.resolve({ apiKey: prepared.apiKey, accountId: prepared.accountId });
+    process.stdout.write(prepared.banner);
   }
 }
 
 /** The sandbox (and its mock data generator) is loaded only in the modes that run it: gateway startup skips it. */
-async function startSandbox(config: Config): Promise<Sandbox> {
+async function startSandbox(config: Config, apiVersion?: string): Promise<Sandbox> {
   const { createSandbox } = await import('./sandbox/sandbox');
-  return createSandbox({ port: config.sandboxPort });
+  return createSandbox({ port: config.sandboxPort, apiVersion });
 }
 
 async function startSandboxOnly(config: Config): Promise<void> {

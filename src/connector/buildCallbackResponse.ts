@@ -3,24 +3,38 @@ import type { CallbackPage } from './renderCallbackPage';
 
 export const RESTART_ADVICE = 'Please go back to the app you started from and start the Jobber connection again.';
 
+export interface CallbackResponseOptions {
+  /**
+   * Demo mode only: the explorer's URL. The success page then leads there (the demo's next step)
+   * instead of back to an app the user did not come from. Default none.
+   */
+  explorerUrl?: string;
+}
+
+/** The text of the demo success page's link to the explorer. */
+export const EXPLORER_LINK_TEXT = 'Open the explorer and run the Jobber query';
+
 /** Status and page for every outcome but a redirect. Pure. */
-export function buildCallbackResponse(outcome: CallbackOutcome): { status: number; page: CallbackPage } | { status: 302; location: string } {
+export function buildCallbackResponse(
+  outcome: CallbackOutcome,
+  options: CallbackResponseOptions = {},
+): { status: number; page: CallbackPage } | { status: 302; location: string } {
   switch (outcome.kind) {
-    case 'installed':
+    case 'installed': {
       if (outcome.redirectUrl) return { status: 302, location: outcome.redirectUrl };
-      return {
-        status: 200,
-        page: {
-          title: 'Jobber connected',
-          heading: 'Jobber is connected',
-          paragraphs: [
-            outcome.jobberAccountName
-              ? `The connection to the Jobber account "${outcome.jobberAccountName}" is complete.`
-              : 'The connection to your Jobber account is complete.',
-            'You can close this window and return to the app you started from.',
-          ],
-        },
-      };
+      const done = outcome.jobberAccountName
+        ? `The connection to the Jobber account "${outcome.jobberAccountName}" is complete.`
+        : 'The connection to your Jobber account is complete.';
+      const page: CallbackPage = options.explorerUrl
+        ? {
+            title: 'Jobber connected',
+            heading: 'Jobber is connected',
+            paragraphs: [done, `In the gateway this is the account "${outcome.accountId}" (the X-Account-Id header).`],
+            link: { href: options.explorerUrl, text: EXPLORER_LINK_TEXT },
+          }
+        : { title: 'Jobber connected', heading: 'Jobber is connected', paragraphs: [done, 'You can close this window and return to the app you started from.'] };
+      return { status: 200, page };
+    }
     case 'denied':
       return {
         status: 400,

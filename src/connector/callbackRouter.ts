@@ -1,6 +1,6 @@
 import express from 'express';
 import { ErrorCode, isGatewayError } from '../errors/gatewayError';
-import { buildCallbackResponse, RESTART_ADVICE } from './buildCallbackResponse';
+import { buildCallbackResponse, RESTART_ADVICE, type CallbackResponseOptions } from './buildCallbackResponse';
 import type { CallbackOutcome } from './callbackHandler';
 import { renderCallbackPage } from './renderCallbackPage';
 
@@ -10,7 +10,7 @@ export interface CallbackRouterService {
 }
 
 /** `GET /connector/callback`: Jobber's OAuth redirect, turned into a page or a redirect to the partner's app. */
-export function createCallbackRouter(service: CallbackRouterService): express.Router {
+export function createCallbackRouter(service: CallbackRouterService, pages: CallbackResponseOptions = {}): express.Router {
   const router = express.Router();
   router.get('/connector/callback', async (req, res) => {
     // The URL holds a one-time code: keep it out of caches and out of the Referer of anything loaded next.
@@ -18,7 +18,7 @@ export function createCallbackRouter(service: CallbackRouterService): express.Ro
     res.set('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
     let response: ReturnType<typeof buildCallbackResponse>;
     try {
-      response = buildCallbackResponse(await service.handleCallback(req.query as Record<string, unknown>));
+      response = buildCallbackResponse(await service.handleCallback(req.query as Record<string, unknown>), pages);
     } catch (error) {
       const storeDown = isGatewayError(error) && error.code === ErrorCode.STORE_UNAVAILABLE;
       response = {

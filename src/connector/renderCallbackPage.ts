@@ -1,12 +1,15 @@
 /**
  * The small pages a user's browser lands on after Jobber's consent screen. Plain, accessible HTML:
- * a language, a title, one heading, short paragraphs; no scripts, styles from elsewhere, images or
- * fonts (the page must work offline and leak nothing to third parties). Every value is escaped. Pure.
+ * a language, a title, one heading, short paragraphs, at most one link; no scripts, styles from
+ * elsewhere, images or fonts (the page must work offline and leak nothing to third parties). Every
+ * value is escaped. Pure.
  */
 export interface CallbackPage {
   title: string;
   heading: string;
   paragraphs: readonly string[];
+  /** A next step after the paragraphs (the demo's explorer); `href` is an http(s) URL. */
+  link?: { href: string; text: string };
 }
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -16,7 +19,13 @@ export function escapeHtml(value: string): string {
 }
 
 export function renderCallbackPage(page: CallbackPage): string {
-  const paragraphs = page.paragraphs.map((text) => `    <p>${escapeHtml(text)}</p>`).join('\n');
+  const lines = page.paragraphs.map((text) => `    <p>${escapeHtml(text)}</p>`);
+  if (page.link) {
+    // Escaping keeps the attribute closed; the scheme check keeps javascript: and data: URLs out.
+    if (!/^https?:\/\//i.test(page.link.href)) throw new Error('a callback page link must be an http(s) URL');
+    lines.push(`    <p><a href="${escapeHtml(page.link.href)}">${escapeHtml(page.link.text)}</a></p>`);
+  }
+  const paragraphs = lines.join('\n');
   return [
     '<!doctype html>',
     '<html lang="en">',

@@ -7,7 +7,7 @@ import { isGatewayError } from '../errors/gatewayError';
 import { readFastPathHandoff } from '../gateway/fastPathHandler';
 import type { GatewayServices } from '../gateway/gatewayServices';
 import type { Principal, RequestContext } from '../gateway/requestContext';
-import { buildExplorerPage, isBrowserPageRequest } from './explorerPage';
+import { buildExplorerPage, isBrowserPageRequest, type ExplorerPageOptions } from './explorerPage';
 import { setGraphqlCorsHeaders } from './graphqlCors';
 
 /** The largest `/graphql` request body accepted unless told otherwise. */
@@ -19,6 +19,8 @@ export interface GraphqlRouterOptions {
   principals: PrincipalSources;
   /** Largest accepted request body. Default DEFAULT_BODY_LIMIT. */
   bodyLimit?: string;
+  /** What the explorer opens with (explorerPage.ts); default: empty headers. */
+  explorer?: ExplorerPageOptions;
 }
 
 /**
@@ -36,8 +38,9 @@ export function createGraphqlRouter(options: GraphqlRouterOptions): Router {
       res.status(204).end();
       return;
     }
-    if (req.method === 'GET' && isBrowserPageRequest(req.headers.accept) && req.query.query === undefined) {
-      explorer ??= buildExplorerPage();
+    // Even with ?query=: GraphiQL writes the edited query there, so a reload must bring the explorer back.
+    if (req.method === 'GET' && isBrowserPageRequest(req.headers.accept)) {
+      explorer ??= buildExplorerPage(options.explorer);
       explorer.then((page) => res.type('html').send(page), next);
       return;
     }

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GatewayApp } from '../app';
+import { EXPLORER_LINK_TEXT } from '../connector/buildCallbackResponse';
+import { JOBBER_TAB_OPERATION } from '../http/explorerPage';
 import type { Sandbox } from '../sandbox/sandbox';
 
 const DEMO_CLIENT_ID = 'demo-partner-app';
@@ -22,7 +24,7 @@ export async function prepareDemo(options: {
   sandbox: Sandbox;
   publicUrl: string;
   dataDir: string;
-}): Promise<{ banner: string; apiKey: string; consentUrl: string }> {
+}): Promise<{ banner: string; apiKey: string; accountId: string; consentUrl: string }> {
   const { app, sandbox, publicUrl, dataDir } = options;
   const identityPath = join(dataDir, 'demo-partner.json');
   let identity: DemoIdentity | undefined;
@@ -49,27 +51,42 @@ export async function prepareDemo(options: {
   });
   const { consentUrl } = await app.services.connector.install(identity.partnerId, { accountId: DEMO_ACCOUNT_ID });
 
-  const banner = [
+  const explorerUrl = `${publicUrl}/graphql`;
+  const banner = buildDemoBanner({ apiKey: identity.apiKey, accountId: DEMO_ACCOUNT_ID, consentUrl, explorerUrl, sandboxUrl: sandbox.url, identityPath });
+  return { banner, apiKey: identity.apiKey, accountId: DEMO_ACCOUNT_ID, consentUrl };
+}
+
+/**
+ * What `npm run demo` prints: three numbered steps that need nothing edited or copied but one link,
+ * then the same query for a shell and where things are. Pure.
+ */
+export function buildDemoBanner(demo: {
+  apiKey: string;
+  accountId: string;
+  consentUrl: string;
+  explorerUrl: string;
+  sandboxUrl: string;
+  identityPath: string;
+}): string {
+  const query = '{ account { id name } clients(first: 5) { nodes { id name } } }';
+  return [
     '',
-    'jobber-gateway demo is running (Jobber sandbox + gateway + embedded store).',
+    'jobber-gateway demo is running: a Jobber sandbox, the gateway and its embedded store, all on this machine.',
     '',
-    `  Explorer:        ${publicUrl}/graphql`,
-    `  Partner API key: ${identity.apiKey}`,
-    `  Install link:    ${consentUrl}`,
-    `  Jobber sandbox:  ${sandbox.url}`,
+    '1. Open this install link and press "Allow access" (it works once, for 10 minutes; restart the demo for a new one):',
+    `     ${demo.consentUrl}`,
+    `2. On the success page, follow "${EXPLORER_LINK_TEXT}" (or open ${demo.explorerUrl}).`,
+    `3. In the explorer, press Run on the ${JOBBER_TAB_OPERATION} tab: the account you approved answers from Jobber.`,
+    "   The explorer's headers already hold the demo partner's API key and account; nothing to copy.",
     '',
-    `1. Open the install link, pick or name a Jobber account, press "Allow access".`,
-    `2. Open the explorer; in Headers put:`,
-    `     { "Authorization": "Bearer ${identity.apiKey}", "X-Account-Id": "${DEMO_ACCOUNT_ID}" }`,
-    `3. Run: { account { id name } clients(first: 5) { nodes { id name } } }`,
+    'The same query from a shell:',
+    `  curl -s ${demo.explorerUrl} -H 'content-type: application/json' \\`,
+    `    -H 'authorization: Bearer ${demo.apiKey}' -H 'x-account-id: ${demo.accountId}' \\`,
+    `    -d '{"query":"${query}"}'`,
     '',
-    'Or from a shell:',
-    `  curl -s ${publicUrl}/graphql -H 'content-type: application/json' \\`,
-    `    -H 'authorization: Bearer ${identity.apiKey}' -H 'x-account-id: ${DEMO_ACCOUNT_ID}' \\`,
-    `    -d '{"query":"{ account { id name } clients(first: 5) { nodes { id name } } }"}'`,
-    '',
+    `Partner API key: ${demo.apiKey} (kept in ${demo.identityPath})`,
+    `Jobber sandbox:  ${demo.sandboxUrl} (control API under /__sandbox)`,
     'Stop with Ctrl-C.',
     '',
   ].join('\n');
-  return { banner, apiKey: identity.apiKey, consentUrl };
 }

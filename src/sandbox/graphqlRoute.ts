@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { execute, getOperationAST, type GraphQLError } from 'graphql';
 import { estimateQueryCost } from '../jobber/estimateQueryCost';
-import { JobberMessage, LATEST_JOBBER_API_VERSION, THROTTLED_CODE } from '../jobber/jobberMessages';
+import { JobberMessage, THROTTLED_CODE } from '../jobber/jobberMessages';
 import { verifyAccessToken } from './accessToken';
+import { buildVersioningExtension } from './apiVersioning';
 import type { DocumentCache } from './documentCache';
 import { mediaTypeOf, readBody, sendJson } from './httpIo';
 import { chargeBucket } from './leakyBucket';
@@ -21,7 +22,6 @@ export interface GraphqlRouteDeps {
 
 /** Generated mock values are dropped after this many executions, so memory stays flat under load. */
 const MOCK_RESET_EVERY = 2000;
-const VERSION_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
 const errorBody = (message: string, code?: string) => ({ errors: [{ message, ...(code ? { extensions: { code } } : {}) }] });
 
@@ -88,12 +88,8 @@ export async function handleGraphql(deps: GraphqlRouteDeps, req: IncomingMessage
       },
     },
   };
-  if (!VERSION_PATTERN.test(version) || version < LATEST_JOBBER_API_VERSION) {
-    extensions.versioning = {
-      version: LATEST_JOBBER_API_VERSION,
-      warning: `API version ${version} is not supported; this request was served with version ${LATEST_JOBBER_API_VERSION}.`,
-    };
-  }
+  const versioning = buildVersioningExtension(version, state.settings.apiVersion);
+  if (versioning) extensions.versioning = versioning;
   if (!decision.allowed) {
     state.counters.throttled++;
     return sendJson(res, 200, { ...errorBody('Throttled', THROTTLED_CODE), extensions });

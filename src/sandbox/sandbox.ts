@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { systemClock, type Clock } from '../core/deps';
+import { LATEST_JOBBER_API_VERSION } from '../jobber/jobberMessages';
 import { CONTROL_PREFIX, handleControl } from './controlRoutes';
 import { createDocumentCache } from './documentCache';
 import { handleGraphql, type GraphqlRouteDeps } from './graphqlRoute';
@@ -34,6 +35,12 @@ export interface SandboxOptions {
   schemaPath?: string;
   /** The fetch used to deliver webhooks; default the global fetch. */
   fetch?: typeof fetch;
+  /**
+   * The API version served as current: a request naming an older version is answered with Jobber's
+   * upgrade warning in `extensions.versioning`. Default LATEST_JOBBER_API_VERSION (Jobber's newest known).
+   * The demo passes the version its gateway sends, the one the served schema was taken at.
+   */
+  apiVersion?: string;
 }
 
 export interface Sandbox {
@@ -62,6 +69,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       tokenLatencyMs: 0,
       graphqlFailure: { status: 500, count: 0 },
       graphqlLatencyMs: 0,
+      apiVersion: options.apiVersion ?? LATEST_JOBBER_API_VERSION,
     },
     options.clock ?? systemClock,
   );

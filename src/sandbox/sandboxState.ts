@@ -55,6 +55,8 @@ export interface SandboxSettings {
   tokenLatencyMs: number;
   graphqlFailure: { status: 500 | 502 | 503; count: number };
   graphqlLatencyMs: number;
+  /** The API version served as current (`buildVersioningExtension`). */
+  apiVersion: string;
 }
 
 /** Everything the sandbox remembers; in memory, one per sandbox (never a module singleton). */

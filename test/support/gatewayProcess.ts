@@ -12,6 +12,12 @@ export interface GatewayProcessOptions {
   readyTimeoutMs?: number;
   /** How many output lines (stdout and stderr together) to keep, the newest; default 20000. */
   maxOutputLines?: number;
+  /**
+   * Arguments after `src/main.ts`, e.g. `['demo']` (what `npm run demo` runs); default none (the gateway).
+   * The sandbox and demo modes load the sandbox with a dynamic import, which needs tsx's ESM hooks as
+   * well, so with arguments the process runs under `--import tsx` (as the tsx command does).
+   */
+  args?: string[];
 }
 
 export interface GatewayExit {
@@ -70,7 +76,8 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   const url = `http://127.0.0.1:${port}`;
   const maxLines = options.maxOutputLines ?? 20_000;
   const env: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: 'info', ...options.env, PORT: String(port) };
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/main.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const loader = options.args?.length ? ['--import', 'tsx'] : ['--require', 'tsx/cjs'];
+  const child = spawn(process.execPath, [...loader, 'src/main.ts', ...(options.args ?? [])], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const pid = child.pid;
   if (pid === undefined) throw new Error('gateway process did not spawn');
 

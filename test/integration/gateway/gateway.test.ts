@@ -173,6 +173,26 @@ describe('gateway: stitching and forwarding against the sandbox', () => {
     expect(html).toContain('jobber-gateway explorer');
     expect(html).not.toMatch(/<script[^>]+src=["']https?:/);
     expect(html).not.toMatch(/<link[^>]+href=["']https?:/);
+    // Outside the demo: no key in the page, and GraphiQL keeps headers out of localStorage unless asked.
+    expect(html).not.toContain('Bearer jgp_');
+    expect(html).toContain('"shouldPersistHeaders":null');
+  });
+
+  test('when a browser reloads the explorer after an edit (GraphiQL keeps the query in ?query=), then the page is served again', async () => {
+    const response = await fetch(`${gateway.url}/graphql?query=${encodeURIComponent('{ account { id } }')}`, {
+      headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/html');
+    expect(await response.text()).toContain('jobber-gateway explorer');
+  });
+
+  test('when a GraphQL client sends a GET with ?query=, then it gets the JSON answer, not the page', async () => {
+    const response = await fetch(`${gateway.url}/graphql?query=${encodeURIComponent('{ __typename }')}`, {
+      headers: { accept: 'application/graphql-response+json, application/json' },
+    });
+    expect(response.headers.get('content-type')).toMatch(/json/);
+    expect(await response.json()).toEqual({ data: { __typename: 'Query' } });
   });
 
   test('when requests were served, then /metrics counts them by route and status in Prometheus text', async () => {

@@ -38,6 +38,21 @@ describe('sandbox GraphQL', () => {
     expect(body.extensions.versioning).toEqual({ version: LATEST_JOBBER_API_VERSION, warning: expect.any(String) });
   });
 
+  test('when the sandbox is told which version is current, then that version is answered without a warning and older ones are upgraded to it', async () => {
+    const snapshotSandbox = await createSandbox({ apps: [APP], apiVersion: '2022-03-10' });
+    try {
+      const id = snapshotSandbox.control.createAccount({ name: 'Snapshot Co' }).id;
+      const snapshotToken = snapshotSandbox.control.issueTokensDirect({ clientId: APP.clientId, accountId: id }).access_token;
+      const current = await gql(snapshotSandbox.url, '{ account { name } }', { token: snapshotToken, version: '2022-03-10' });
+      expect(current.body.data.account).toEqual({ name: 'Snapshot Co' });
+      expect(current.body.extensions.versioning).toBeUndefined();
+      const older = await gql(snapshotSandbox.url, '{ account { name } }', { token: snapshotToken, version: '2021-06-01' });
+      expect(older.body.extensions.versioning).toEqual({ version: '2022-03-10', warning: expect.stringContaining('2021-06-01') });
+    } finally {
+      await snapshotSandbox.close();
+    }
+  });
+
   test.each([
     ['no Authorization header', 'invalid_request', undefined],
     ['a token that is not a JWT', 'invalid_request', 'not-a-token'],

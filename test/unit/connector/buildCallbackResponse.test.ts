@@ -1,4 +1,4 @@
-import { buildCallbackResponse } from '../../../src/connector/buildCallbackResponse';
+import { buildCallbackResponse, EXPLORER_LINK_TEXT } from '../../../src/connector/buildCallbackResponse';
 import type { CallbackOutcome } from '../../../src/connector/callbackHandler';
 
 describe('buildCallbackResponse', () => {
@@ -21,5 +21,28 @@ describe('buildCallbackResponse', () => {
   test('when installed with a return URL, then the answer is a 302 to it', () => {
     const redirectUrl = 'https://app.example.com/done?status=installed&accountId=a';
     expect(buildCallbackResponse({ kind: 'installed', partnerId: 'p', accountId: 'a', jobberAccountName: 'Acme', redirectUrl })).toEqual({ status: 302, location: redirectUrl });
+  });
+
+  test('when installed in the demo (an explorer URL is given), then the success page names the account and links to the explorer', () => {
+    const response = buildCallbackResponse(
+      { kind: 'installed', accountId: 'demo-customer-1', jobberAccountName: 'My Company', redirectUrl: null },
+      { explorerUrl: 'http://localhost:4000/graphql' },
+    );
+    expect(response).toEqual({
+      status: 200,
+      page: expect.objectContaining({ link: { href: 'http://localhost:4000/graphql', text: EXPLORER_LINK_TEXT } }),
+    });
+    expect('page' in response && response.page.paragraphs.join(' ')).toMatch(/"My Company".*"demo-customer-1"/);
+  });
+
+  test('when installed without an explorer URL (a real deployment), then the success page has no link', () => {
+    const response = buildCallbackResponse({ kind: 'installed', accountId: 'a', jobberAccountName: 'Acme', redirectUrl: null });
+    expect('page' in response && response.page.link).toBeUndefined();
+  });
+
+  test('when a demo install has a return URL, then it still redirects there', () => {
+    const redirectUrl = 'http://localhost:4000/done?status=installed&accountId=a';
+    const response = buildCallbackResponse({ kind: 'installed', accountId: 'a', jobberAccountName: null, redirectUrl }, { explorerUrl: 'http://localhost:4000/graphql' });
+    expect(response).toEqual({ status: 302, location: redirectUrl });
   });
 });

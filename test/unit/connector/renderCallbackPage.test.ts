@@ -18,4 +18,14 @@ describe('renderCallbackPage', () => {
     expect(html).toContain('<p>&lt;b&gt;two&lt;/b&gt;</p>');
     expect(html).not.toMatch(/<script|<link|<img|src=|href=|url\(/i);
   });
+
+  test('when a page has a link, then it follows the paragraphs with its URL and text escaped', () => {
+    const html = renderCallbackPage({ title: 'T', heading: 'H', paragraphs: ['one'], link: { href: 'http://localhost:4000/graphql?a=1&b="2"', text: 'Go <now>' } });
+    expect(html).toContain('<p>one</p>\n    <p><a href="http://localhost:4000/graphql?a=1&amp;b=&quot;2&quot;">Go &lt;now&gt;</a></p>');
+    expect(html.match(/href=/g)).toHaveLength(1);
+  });
+
+  test.each(['javascript:alert(1)', 'data:text/html,hi', '//elsewhere.example/x', '/graphql'])('when a link is %j, then rendering refuses it', (href) => {
+    expect(() => renderCallbackPage({ title: 'T', heading: 'H', paragraphs: [], link: { href, text: 'x' } })).toThrow('http(s) URL');
+  });
 });
