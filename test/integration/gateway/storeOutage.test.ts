@@ -15,7 +15,9 @@ describe('when Redis goes away and comes back', () => {
     redis = await startRedisServer();
     store = createRedisStore({ url: redis.url, commandTimeoutMs: 500 });
     sandbox = await createSandbox();
-    gateway = await startTestGateway({ store, sandbox });
+    // The restarted Redis is empty, so a cache re-check after it returns would rightly find no partner key:
+    // a long re-check period keeps this test about the outage, not about revocation (cacheRecheck.test.ts).
+    gateway = await startTestGateway({ store, sandbox, config: { cacheRecheckMs: 60_000 } });
     partner = await createTestPartner(gateway);
     await installAccount(gateway, partner, 'steady', { accountName: 'Steady Co' });
   });
