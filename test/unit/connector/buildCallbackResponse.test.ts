@@ -25,7 +25,7 @@ describe('buildCallbackResponse', () => {
 
   test('when installed in the demo (an explorer URL is given), then the success page names the account and links to the explorer', () => {
     const response = buildCallbackResponse(
-      { kind: 'installed', accountId: 'demo-customer-1', jobberAccountName: 'My Company', redirectUrl: null },
+      { kind: 'installed', partnerId: 'p', accountId: 'demo-customer-1', jobberAccountName: 'My Company', redirectUrl: null },
       { explorerUrl: 'http://localhost:4000/graphql' },
     );
     expect(response).toEqual({
@@ -36,13 +36,13 @@ describe('buildCallbackResponse', () => {
   });
 
   test('when installed without an explorer URL (a real deployment), then the success page has no link', () => {
-    const response = buildCallbackResponse({ kind: 'installed', accountId: 'a', jobberAccountName: 'Acme', redirectUrl: null });
+    const response = buildCallbackResponse({ kind: 'installed', partnerId: 'p', accountId: 'a', jobberAccountName: 'Acme', redirectUrl: null });
     expect('page' in response && response.page.link).toBeUndefined();
   });
 
   test('when a demo install has a return URL, then it still redirects there', () => {
     const redirectUrl = 'http://localhost:4000/done?status=installed&accountId=a';
-    const response = buildCallbackResponse({ kind: 'installed', accountId: 'a', jobberAccountName: null, redirectUrl }, { explorerUrl: 'http://localhost:4000/graphql' });
+    const response = buildCallbackResponse({ kind: 'installed', partnerId: 'p', accountId: 'a', jobberAccountName: null, redirectUrl }, { explorerUrl: 'http://localhost:4000/graphql' });
     expect(response).toEqual({ status: 302, location: redirectUrl });
   });
 });
