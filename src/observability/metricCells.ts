@@ -74,10 +74,10 @@ export function createHistogramFamily(registry: Registry, options: FamilyOptions
       let cumulative = 0;
       bounds.forEach((bound, index) => {
         cumulative += counts[index] ?? 0;
-        values.push({ labels: { ...labels, le: bound }, value: cumulative, metricName: `${options.name}_bucket` });
+        values.push({ labels: { le: bound, ...labels }, value: cumulative, metricName: `${options.name}_bucket` });
       });
       cumulative += counts[bounds.length] ?? 0;
-      values.push({ labels: { ...labels, le: '+Inf' }, value: cumulative, metricName: `${options.name}_bucket` });
+      values.push({ labels: { le: '+Inf', ...labels }, value: cumulative, metricName: `${options.name}_bucket` });
       values.push({ labels, value: sum.value, metricName: `${options.name}_sum` });
       values.push({ labels, value: cumulative, metricName: `${options.name}_count` });
     }

@@ -76,6 +76,7 @@ export function createRequestObserver(options: RequestObserverOptions): (listene
       );
     }
     res.once('close', () => finish(req, res, scope, url, route));
-    scopes.run(scope, listener, req, res);
+    scopes.enter(scope);
+    listener(req, res);
   };
 }

@@ -22,15 +22,21 @@ export interface RequestScope {
  * the request they serve without every signature between the front door and them carrying it.
  */
 export interface RequestScopes {
-  /** Runs `listener(req, res)` with `scope` as the current scope of everything it starts. */
-  run<A extends unknown[]>(scope: RequestScope, listener: (...args: A) => void, ...args: A): void;
+  /**
+   * Makes `scope` the current scope from here on, for everything the request listener starts. Call it
+   * in the request listener only: there Node runs with the request's own async resource
+   * (HTTPINCOMINGMESSAGE), which the request's body events run in too. `run(scope, listener)` would
+   * lose the scope in those events (the front door reads the body there), so everything after the
+   * body was read, the forwarder included, would see none.
+   */
+  enter(scope: RequestScope): void;
   current(): RequestScope | undefined;
 }
 
 export function createRequestScopes(): RequestScopes {
   const storage = new AsyncLocalStorage<RequestScope>();
   return {
-    run: (scope, listener, ...args) => storage.run(scope, listener, ...args),
+    enter: (scope) => storage.enterWith(scope),
     current: () => storage.getStore(),
   };
 }
