@@ -6,8 +6,7 @@ import type { PrincipalSources } from '../auth/resolvePrincipal';
 import type { ForwardObserver } from '../gateway/jobberForwarder';
 import type { PacerEvent } from '../ratelimit/createRateLimiter';
 import type { JobberTokenClient } from '../tokens/jobberTokenClient';
-import type { WebhookDeliveryOutcome } from './gatewayMetrics';
-import type { GatewayMetrics } from './gatewayMetrics';
+import type { GatewayMetrics, WebhookDeliveryOutcome } from './gatewayMetrics';
 import { createRequestObserver } from './requestObserver';
 import { createRequestLogger, createRequestScopes, type RequestScopes } from './requestScope';
 import { contextWithSpan, type Tracing } from './tracing';
@@ -116,9 +115,15 @@ export function createGatewayTelemetry(options: { metrics: GatewayMetrics; traci
         exchangeCode: (input) => client.exchangeCode(input),
         async refresh(input) {
           const end = startSpan('token.refresh', { kind: SpanKind.CLIENT, root: true });
-          const result = await client.refresh(input);
-          const outcome = result.ok ? 'refreshed' : result.kind;
-          metrics.recordTokenRefresh(outcome);
+          let result;
+          try {
+            result = await client.refresh(input);
+          } catch (error) {
+            // A bug (failures are values): the span still ends.
+            end(true);
+            throw error;
+          }
+          metrics.recordTokenRefresh(result.ok ? 'refreshed' : result.kind);
           end(!result.ok);
           return result;
         },
