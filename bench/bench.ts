@@ -58,12 +58,15 @@ async function main(): Promise<void> {
   }
 }
 
+type SandboxChild = BenchChild<{ url: string; otlpUrl: string }>;
+
 async function withChildren(build: BenchBuild): Promise<void> {
-  const sandbox = await startChild<{ url: string }>(build.pathOf('bench/sandboxWorker.ts'));
+  const sandbox: SandboxChild = await startChild(build.pathOf('bench/sandboxWorker.ts'));
   // BENCH_GATEWAY_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the gateway process.
   // --expose-gc only lets the memory check also read memory after a full collection (leak vs. uncollected garbage).
   const nodeArgs = ['--expose-gc', ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean)];
-  const startGateway = () => startChild<GatewayReady>(build.pathOf('bench/gatewayWorker.ts'), { JOBBER_BASE_URL: sandbox.ready.url, ...GATEWAY_ENV }, nodeArgs);
+  const startGateway = (env: Record<string, string> = {}) =>
+    startChild<GatewayReady>(build.pathOf('bench/gatewayWorker.ts'), { JOBBER_BASE_URL: sandbox.ready.url, ...GATEWAY_ENV, ...env }, nodeArgs);
   // Startup is read from STARTS processes (the last one is then measured under load): one start alone
   // says more about the machine's moment than about the gateway.
   const startups: Startup[] = [];
@@ -78,19 +81,38 @@ async function withChildren(build: BenchBuild): Promise<void> {
   const spawnedAt = performance.now();
   const gateway = await startGateway();
   startups.push({ readyMs: gateway.ready.readyMs, createAppMs: gateway.ready.createAppMs, spawnToReadyMs: performance.now() - spawnedAt });
+  // A second gateway, the same but tracing every request to an OTLP collector: what tracing on costs.
+  const traced = await startGateway({ BENCH_OTLP_ENDPOINT: sandbox.ready.otlpUrl });
+  // BENCH_COMPARE_DIR=<another checkout with node_modules>: its gateway's fast path is measured in the same
+  // slices (an A/B under the same load of a shared machine, where two runs minutes apart are not comparable).
+  const compareDir = process.env.BENCH_COMPARE_DIR;
+  const compareBuild = compareDir ? compileForBench(resolve(compareDir)) : undefined;
+  const compared = compareBuild
+    ? await startChild<GatewayReady>(compareBuild.pathOf('bench/gatewayWorker.ts'), { JOBBER_BASE_URL: sandbox.ready.url, ...GATEWAY_ENV }, nodeArgs)
+    : undefined;
   try {
-    await run(sandbox, gateway, startups);
+    await run(sandbox, gateway, traced, compared, startups);
   } finally {
-    await gateway.call('cleanUp').catch((error: unknown) => log(`clean-up failed: ${String(error)}`));
-    await gateway.stop();
+    for (const child of [gateway, traced, ...(compared ? [compared] : [])]) {
+      await child.call('cleanUp').catch((error: unknown) => log(`clean-up failed: ${String(error)}`));
+      await child.stop();
+    }
+    compareBuild?.remove();
     await sandbox.stop();
   }
 }
 
-async function run(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<GatewayReady>, startups: Startup[]): Promise<void> {
+async function run(
+  sandbox: SandboxChild,
+  gateway: BenchChild<GatewayReady>,
+  traced: BenchChild<GatewayReady>,
+  compared: BenchChild<GatewayReady> | undefined,
+  startups: Startup[],
+): Promise<void> {
   const gw = gateway.ready;
   log(`sandbox ${sandbox.ready.url}, gateway ${gw.url} (store: ${gw.store}, env ${JSON.stringify(GATEWAY_ENV)}), ${SECONDS}s per phase`);
-  const partner = await setUpPartner(sandbox, gw);
+  const partner = await setUpPartner(sandbox, gw, 'bench-app');
+  const tracedPartner = await setUpPartner(sandbox, traced.ready, 'bench-app-traced');
   const directToken = partner.directToken;
 
   const direct: LoadTarget = {
@@ -101,15 +123,19 @@ async function run(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<Gat
   const fast: LoadTarget = { url: `${gw.url}/graphql`, headers: partner.headers('bench-main'), body: bodyOf(JOBBER_QUERY) };
   const mixed: LoadTarget = { url: `${gw.url}/graphql`, headers: partner.headers('bench-main'), body: bodyOf(MIXED_QUERY) };
   const stitched: LoadTarget = { url: `${gw.url}/graphql`, headers: partner.headers('bench-main'), body: bodyOf(STITCHED_QUERY) };
-  await assertAnswers(fast);
-  await assertAnswers(mixed);
-  await assertAnswers(stitched);
+  const tracedFast: LoadTarget = { url: `${traced.ready.url}/graphql`, headers: tracedPartner.headers('bench-main'), body: bodyOf(JOBBER_QUERY) };
+  for (const target of [fast, mixed, stitched, tracedFast]) await assertAnswers(target);
+  const comparedFast: LoadTarget | undefined = compared
+    ? { url: `${compared.ready.url}/graphql`, headers: (await setUpPartner(sandbox, compared.ready, 'bench-app-compared')).headers('bench-main'), body: bodyOf(JOBBER_QUERY) }
+    : undefined;
 
   const phases = [
-    { name: 'direct to sandbox', target: direct, viaGateway: false },
-    { name: 'gateway fast path', target: fast, viaGateway: true },
-    { name: 'gateway mixed op', target: mixed, viaGateway: true },
-    { name: 'gateway stitched op', target: stitched, viaGateway: true },
+    { name: 'direct to sandbox', target: direct, viaGateway: false, child: gateway },
+    { name: 'gateway fast path', target: fast, viaGateway: true, child: gateway },
+    { name: 'gateway mixed op', target: mixed, viaGateway: true, child: gateway },
+    { name: 'gateway stitched op', target: stitched, viaGateway: true, child: gateway },
+    { name: 'fast path, tracing on', target: tracedFast, viaGateway: true, child: traced },
+    ...(compared && comparedFast ? [{ name: 'fast path, BENCH_COMPARE_DIR', target: comparedFast, viaGateway: true, child: compared }] : []),
   ];
   for (const phase of phases) {
     log(`warm-up: ${phase.name}`);
@@ -126,9 +152,9 @@ async function run(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<Gat
     for (let turn = 0; turn < phases.length; turn++) {
       const k = (turn + round - 1) % phases.length;
       const phase = phases[k]!;
-      const before = await gateway.call<Stats>('stats');
+      const before = await phase.child.call<Stats>('stats');
       const load = await runLoad(phase.target, { connections: CONNECTIONS, seconds: sliceSeconds });
-      const after = await gateway.call<Stats>('stats');
+      const after = await phase.child.call<Stats>('stats');
       const slice = slices[k]!;
       slice.requests += load.requests;
       slice.failures += load.failures;
@@ -202,6 +228,19 @@ async function run(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<Gat
       startups,
     }),
   );
+  const [off, on] = [rows[1]?.cpuUsPerRequest ?? NaN, rows[4]?.cpuUsPerRequest ?? NaN];
+  const otlp = await sandbox.call<{ posts: number; bytes: number }>('otlpReceived');
+  process.stdout.write(
+    `tracing on (every request sampled, batch OTLP/HTTP export to a local collector): gateway CPU per fast-path request ` +
+      `${on.toFixed(0)} µs against ${off.toFixed(0)} µs off (${((on / off - 1) * 100).toFixed(0)} %); ` +
+      `${otlp.posts} exports, ${(otlp.bytes / 1e6).toFixed(1)} MB\n`,
+  );
+  const other = rows[5]?.cpuUsPerRequest;
+  if (other !== undefined) {
+    process.stdout.write(
+      `BENCH_COMPARE_DIR: gateway CPU per fast-path request ${off.toFixed(0)} µs here against ${other.toFixed(0)} µs there (${((off / other - 1) * 100).toFixed(1)} %)\n`,
+    );
+  }
 }
 
 interface BenchPartner {
@@ -212,27 +251,26 @@ interface BenchPartner {
 }
 
 /** A partner through the admin mutation, its sandbox app, and one account installed through the real flow. */
-async function setUpPartner(sandbox: BenchChild<{ url: string }>, gw: GatewayReady): Promise<BenchPartner> {
+async function setUpPartner(sandbox: SandboxChild, gw: GatewayReady, clientId: string): Promise<BenchPartner> {
   const created = await graphql(gw.url, 'mutation { createPartner(name: "Bench") { partner { id } apiKey } }', {}, { authorization: `Bearer ${gw.adminKey}` });
   const { partner, apiKey } = created.createPartner as { partner: { id: string }; apiKey: string };
   const headers = (accountId?: string) => ({ authorization: `Bearer ${apiKey}`, ...(accountId ? { 'x-account-id': accountId } : {}) });
-  const clientId = 'bench-app';
   const clientSecret = 'bench-secret-0123456789abcdef';
   await sandbox.call('registerApp', { clientId, clientSecret, redirectUri: `${gw.url}/connector/callback` });
   // A second app on the same Jobber account gives the direct phase its own grant (same data, own token).
-  await sandbox.call('registerApp', { clientId: 'bench-direct', clientSecret, redirectUri: 'http://127.0.0.1/unused' });
+  await sandbox.call('registerApp', { clientId: `${clientId}-direct`, clientSecret, redirectUri: 'http://127.0.0.1/unused' });
   await graphql(gw.url, 'mutation($i: ConnectorSettingsInput!) { updateConnectorSettings(input: $i) { clientId } }', { i: { clientId, clientSecret } }, headers());
   const install = await graphql(gw.url, 'mutation($i: InstallConnectorInput!) { installConnector(input: $i) { consentUrl } }', { i: { accountId: 'bench-main' } }, headers());
   const [account] = await sandbox.call<{ id: string }[]>('createAccounts', ['Bench Lawn Care']);
   const { location } = await approveConsent((install.installConnector as { consentUrl: string }).consentUrl, { accountId: account!.id });
   const callback = await fetch(location, { redirect: 'manual' });
   if (callback.status >= 400) throw new Error(`install callback answered ${callback.status}: ${await callback.text()}`);
-  const [direct] = await sandbox.call<{ access_token: string }[]>('issueTokens', { clientId: 'bench-direct', accountIds: [account!.id] });
+  const [direct] = await sandbox.call<{ access_token: string }[]>('issueTokens', { clientId: `${clientId}-direct`, accountIds: [account!.id] });
   return { partnerId: partner.id, clientId, directToken: direct!.access_token, headers };
 }
 
 /** `count` more accounts, installed the quick way: sandbox tokens written straight to the token store. */
-async function installMany(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<GatewayReady>, partner: BenchPartner, count: number): Promise<void> {
+async function installMany(sandbox: SandboxChild, gateway: BenchChild<GatewayReady>, partner: BenchPartner, count: number): Promise<void> {
   const batch = 200;
   for (let start = 0; start < count; start += batch) {
     const names = Array.from({ length: Math.min(batch, count - start) }, (_, k) => `Bench Account ${start + k}`);

@@ -7,6 +7,7 @@ import pino from 'pino';
 import { createApp } from '../src/app';
 import { systemClock, type Deps } from '../src/core/deps';
 import { createSecretBox } from '../src/crypto/secretBox';
+import { createTracing } from '../src/observability/tracing';
 import { createEmbeddedStore } from '../src/store/embeddedStore';
 import { createRedisStore } from '../src/store/redisStore';
 import { createTokenStore } from '../src/tokens/tokenStore';
@@ -35,10 +36,14 @@ async function main(): Promise<void> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // BENCH_OTLP_ENDPOINT: this gateway traces every request to that collector (the bench's traced phase).
+  const otlpEndpoint = process.env.BENCH_OTLP_ENDPOINT;
+  const tracing = otlpEndpoint ? createTracing({ endpoint: otlpEndpoint, serviceName: 'jobber-gateway-bench' }) : undefined;
   const started = performance.now();
   const app = await createApp({
     deps,
     secretBox,
+    ...(tracing ? { tracing } : {}),
     config: {
       publicUrl: url,
       jobberBaseUrl: process.env.JOBBER_BASE_URL ?? '',
@@ -76,6 +81,7 @@ async function main(): Promise<void> {
       /** Deletes this run's keys from the Redis it was given (nothing to do for the in-memory store). */
       cleanUp: async () => {
         await app.close();
+        await tracing?.shutdown();
         await store.close();
         if (!redisUrl) return 0;
         const redis = new Redis(redisUrl);

@@ -1,6 +1,7 @@
 /** Bench child: the Jobber sandbox with no latency and limits it never reaches. */
 import { createSandbox } from '../src/sandbox/sandbox';
 import { serveParent } from './childProcess';
+import { startOtlpSink } from './otlpSink';
 
 async function main(): Promise<void> {
   const sandbox = await createSandbox({
@@ -8,6 +9,8 @@ async function main(): Promise<void> {
     requestLimit: { max: 1e12, windowMs: 1000 },
   });
   const { control } = sandbox;
+  // The traced gateway's collector lives here, beside "Jobber", not in the parent with autocannon.
+  const otlp = await startOtlpSink();
   serveParent(
     {
       registerApp: (app: Parameters<typeof control.registerApp>[0]) => control.registerApp(app),
@@ -16,8 +19,9 @@ async function main(): Promise<void> {
         input.accountIds.map((accountId) => control.issueTokensDirect({ clientId: input.clientId, accountId })),
       counters: () => control.counters(),
       stats: () => ({ cpu: process.cpuUsage(), rss: process.memoryUsage().rss }),
+      otlpReceived: () => otlp.received(),
     },
-    { url: sandbox.url },
+    { url: sandbox.url, otlpUrl: otlp.url },
   );
 }
 

@@ -24,8 +24,13 @@ import { createGraphqlFrontDoor } from './http/graphqlFrontDoor';
 import type { ExplorerDemo } from './http/explorerPage';
 import { createGraphqlRouter, DEFAULT_BODY_LIMIT, parseByteSize } from './http/graphqlRouter';
 import { createHealthRouter } from './http/healthRouter';
-import { createMetrics } from './http/metrics';
-import { createRequestMetrics, REQUEST_METRIC } from './http/requestMetrics';
+import { createMetricsEndpoint } from './http/metricsEndpoint';
+import { routeOf } from './observability/accessLog';
+import { createGatewayMetrics, type GatewayMetrics } from './observability/gatewayMetrics';
+import { createGatewayTelemetry } from './observability/gatewayTelemetry';
+import type { Tracing } from './observability/tracing';
+import { createInstallationCounter } from './connector/installationCounter';
+import type { Registry } from 'prom-client';
 import { createRateLimiter } from './ratelimit/createRateLimiter';
 import { createInvalidationChannel } from './store/invalidationChannel';
 import { createJobberTokenClient } from './tokens/jobberTokenClient';
@@ -48,7 +53,7 @@ export type AppConfig = Pick<
   | 'tokenKeeperIdleMs'
   | 'throttleMaxWaitMs'
 > &
-  Partial<Pick<Config, 'cacheRecheckMs'>>;
+  Partial<Pick<Config, 'cacheRecheckMs' | 'metricsToken' | 'metricsPort'>>;
 
 export interface AppOptions {
   config: AppConfig;
@@ -64,12 +69,19 @@ export interface AppOptions {
    * links to the explorer.
    */
   demo?: { explorer: Promise<ExplorerDemo> };
+  /** The registry this app's metrics go to. Default a new one per app (never prom-client's global registry). */
+  metricsRegistry?: Registry;
+  /** Tracing (createTracing), owned by the caller (it shuts it down). Default off. */
+  tracing?: Tracing;
 }
 
 export interface GatewayApp {
   /** The request listener: mount it on a server (`listen`). */
   handler: RequestListener;
   services: GatewayServices;
+  metrics: GatewayMetrics;
+  /** `GET /metrics` alone (with METRICS_TOKEN's check), for the METRICS_PORT listener; 404 for anything else. */
+  metricsHandler: RequestListener;
   /** Starts the background work: the token keeper and the partner webhook queue. */
   startBackground(): void;
   /** Stops background work and Apollo; the caller closes the HTTP server and the store. */
@@ -80,14 +92,18 @@ export interface GatewayApp {
 
 /** Builds the whole gateway from a validated config and the typed bag of dependencies. */
 export async function createApp(options: AppOptions): Promise<GatewayApp> {
-  const { config, deps, secretBox } = options;
-  const { store, clock, logger } = deps;
+  const { config, secretBox } = options;
+  const { store, clock } = options.deps;
+  const metrics = createGatewayMetrics({
+    ...(options.metricsRegistry ? { registry: options.metricsRegistry } : {}),
+    countInstallations: createInstallationCounter({ store, clock, logger: options.deps.logger }),
+  });
+  const telemetry = createGatewayTelemetry({ metrics, tracing: options.tracing, logger: options.deps.logger });
+  // Every module logs through this one: a line written while a request is served carries its requestId.
+  const deps = { ...options.deps, logger: telemetry.logger };
+  const { logger } = deps;
   const jobber = options.jobber ?? loadJobberSchema();
   const apiVersion = config.jobberApiVersion ?? jobber.version;
-  const metrics = createMetrics({
-    [REQUEST_METRIC]: 'HTTP responses by route and status code',
-    gateway_fast_path_total: 'POST /graphql requests by what the fast path did',
-  });
 
   // Uninstalls, disconnects, revocations and key changes reach every process through it (issue 12).
   const invalidation = createInvalidationChannel({ store, logger });
@@ -95,7 +111,9 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
   const recheckMs = config.cacheRecheckMs ?? 2_000;
   const partners = createPartnerRegistry({ store, clock, invalidation, recheckMs, logger });
   const signingSecrets = createSigningSecrets({ store, secretBox });
-  const tokenClient = createJobberTokenClient({ fetch: deps.fetch, baseUrl: config.jobberBaseUrl, timeoutMs: config.jobberTimeoutMs, clock });
+  const tokenClient = telemetry.observeTokenClient(
+    createJobberTokenClient({ fetch: deps.fetch, baseUrl: config.jobberBaseUrl, timeoutMs: config.jobberTimeoutMs, clock }),
+  );
   const tokenStore = createTokenStore({ store, secretBox, clock });
 
   // The connector and the refresher need each other (credentials one way, tokens the other): late-bound.
@@ -107,6 +125,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
   const sessions = createAccountSessions({ store, clock, invalidation, recheckMs, getPartner: (id) => partners.get(id), getInstallationStatus: (ref) => connectorOrFail().getInstallationStatus(ref) });
   const events = createPartnerEventQueue({
     deps,
+    onDelivery: telemetry.onDelivery,
     getWebhookTarget: async (partnerId: string) => {
       const settings = await connectorOrFail().getSettings(partnerId);
       if (!settings.webhookUrl) return null;
@@ -139,7 +158,12 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
   });
   late.connector = connector;
   invalidation.listen((change) => change.kind === 'installation' && refresher.forget(change));
-  const pacer = createRateLimiter({ deps, estimateCost: createCostEstimator(jobber.schema), maxWaitMs: config.throttleMaxWaitMs });
+  const pacer = createRateLimiter({
+    deps,
+    estimateCost: createCostEstimator(jobber.schema),
+    maxWaitMs: config.throttleMaxWaitMs,
+    onPaced: telemetry.onPaced,
+  });
   const transport = createFastPathTransport({ timeoutMs: config.jobberTimeoutMs });
   const forwarder = createJobberForwarder({
     deps,
@@ -150,6 +174,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     onDisconnected: (ref) => connectorOrFail().markDisconnected(ref, 'Jobber says the account disconnected the app.'),
     pacer,
     transport,
+    observer: telemetry.forwardObserver,
   });
   const keeper = createTokenKeeper({ deps, refresher, idleMs: config.tokenKeeperIdleMs });
   const services = { partners, sessions, connector, forwarder, signingSecrets };
@@ -173,8 +198,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
 
   const web = express();
   web.disable('x-powered-by');
-  web.use(createRequestMetrics(metrics));
-  const principals = { adminApiKey: config.adminApiKey, partners, sessions };
+  const principals = telemetry.observePrincipals({ adminApiKey: config.adminApiKey, partners, sessions });
   const fastPath =
     options.fastPath === false
       ? undefined
@@ -184,11 +208,18 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
           localSchema,
           principals,
           services,
-          onOutcome: (outcome) => metrics.inc('gateway_fast_path_total', { outcome }),
+          onOutcome: telemetry.noteFastPathOutcome,
+          startPhase: telemetry.startPhase,
         });
   // /graphql first: it is the hot route, and the other routers would only pass it along.
   web.use(createGraphqlRouter({ apollo, services, principals, explorer: { demo: options.demo?.explorer } }));
-  web.use(createHealthRouter({ store, isSchemaLoaded: () => true, metrics }));
+  const metricsEndpoint = createMetricsEndpoint({
+    render: () => metrics.render(),
+    token: config.metricsToken,
+    onError: (error) => logger.error({ err: error }, 'metrics not rendered'),
+  });
+  // With METRICS_PORT, /metrics is served there only (metricsHandler); the main port answers it 404.
+  web.use(createHealthRouter({ store, isSchemaLoaded: () => true, metrics: config.metricsPort === undefined ? metricsEndpoint : undefined }));
   web.use(
     createJobberWebhookRouter({
       deps,
@@ -198,19 +229,29 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
   );
   web.use(createCallbackRouter(connector, { explorerUrl: options.demo ? `${config.publicUrl}/graphql` : undefined }));
 
-  const handler: RequestListener = fastPath
+  const entry: RequestListener = fastPath
     ? createGraphqlFrontDoor({
         readBody: createFastPathBodyReader({ limitBytes: parseByteSize(DEFAULT_BODY_LIMIT) }),
         fastPath,
         fallback: web,
-        onAnswered: (status) => metrics.inc(REQUEST_METRIC, { route: '/graphql', status: String(status) }),
+        // The request observer (telemetry.wrap) counts every response, the front door's included.
+        onAnswered: () => undefined,
         onError: (error) => logger.error({ err: error }, 'unexpected error in the fast path'),
       })
     : web;
+  // Request id, access log, request metrics and the request span, for every request alike.
+  const handler = telemetry.wrap(entry);
+  const metricsHandler: RequestListener = (req, res) => {
+    if (req.method === 'GET' && routeOf(req.url) === '/metrics') return metricsEndpoint(req, res);
+    res.statusCode = 404;
+    res.end();
+  };
 
   return {
     handler,
     services,
+    metrics,
+    metricsHandler,
     startBackground() {
       keeper.start();
       events.start();

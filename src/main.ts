@@ -4,13 +4,14 @@
  *   tsx src/main.ts sandbox    the Jobber sandbox alone (npm run sandbox)
  *   tsx src/main.ts demo       sandbox + gateway + embedded store + a demo partner (npm run demo)
  */
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { createApp } from './app';
 import { loadConfig, type Config } from './config/config';
 import { systemClock, type Deps } from './core/deps';
 import { createSecretBox } from './crypto/secretBox';
 import { loadJobberSchema, type JobberSchemaSnapshot } from './gateway/buildGatewaySchema';
 import type { ExplorerDemo } from './http/explorerPage';
+import { createTracing } from './observability/tracing';
 import { prepareDemo } from './runtime/prepareDemo';
 import { createLogger } from './runtime/createLogger';
 import { createStoreFromConfig } from './runtime/createStoreFromConfig';
@@ -75,12 +76,41 @@ async function startGateway(config: Config, mode: 'gateway' | 'demo'): Promise<v
     dataDir: config.store.kind === 'embedded' ? config.dataDir : null,
   });
   const deps: Deps = { store, fetch: globalThis.fetch, clock: systemClock, logger };
-  const app = await createApp({ config: { ...config, jobberBaseUrl }, deps, secretBox: createSecretBox({ keys }), jobber, demo });
+  // Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set; closed after the app so the last spans are exported.
+  const tracing = config.tracing ? createTracing(config.tracing) : undefined;
+  if (tracing) closers.push(() => tracing.shutdown());
+  const app = await createApp({
+    config: { ...config, jobberBaseUrl },
+    deps,
+    secretBox: createSecretBox({ keys }),
+    jobber,
+    demo,
+    ...(tracing ? { tracing } : {}),
+  });
   closers.push(() => app.close());
-  const { server } = await app.listen(config.port, mode === 'demo' ? '127.0.0.1' : '0.0.0.0');
+  const host = mode === 'demo' ? '127.0.0.1' : '0.0.0.0';
+  const { server } = await app.listen(config.port, host);
   closers.push(closeServer(server));
+  if (config.metricsPort !== undefined) {
+    const metricsServer = createServer(app.metricsHandler);
+    await new Promise<void>((resolve, reject) => {
+      metricsServer.once('error', reject);
+      metricsServer.listen(config.metricsPort, host, resolve);
+    });
+    closers.push(closeServer(metricsServer));
+  }
   app.startBackground();
-  logger.info({ port: config.port, publicUrl: config.publicUrl, jobber: jobberBaseUrl, store: config.store.kind }, 'gateway listening');
+  logger.info(
+    {
+      port: config.port,
+      metricsPort: config.metricsPort,
+      publicUrl: config.publicUrl,
+      jobber: jobberBaseUrl,
+      store: config.store.kind,
+      tracing: tracing ? 'on' : 'off',
+    },
+    'gateway listening',
+  );
   if (sandbox) {
     const prepared = await prepareDemo({ app, sandbox, publicUrl: config.publicUrl, dataDir: config.dataDir }).catch((error: unknown) => {
       demoReady?.reject(error);

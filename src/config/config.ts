@@ -39,6 +39,18 @@ const envSchema = z
     CACHE_RECHECK_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
     SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** A scrape of /metrics must send `Authorization: Bearer <METRICS_TOKEN>`. */
+    METRICS_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+    /** /metrics is served on this port only (on 0.0.0.0), not on PORT. */
+    METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    /** OTLP/HTTP base URL; tracing is off when unset. */
+    OTEL_EXPORTER_OTLP_ENDPOINT: url('OTEL_EXPORTER_OTLP_ENDPOINT').optional(),
+    OTEL_EXPORTER_OTLP_HEADERS: z
+      .string()
+      .regex(/^[^=,\s]+=[^,]*(,[^=,\s]+=[^,]*)*$/, { message: 'must be key=value,key=value…' })
+      .optional(),
+    OTEL_SERVICE_NAME: z.string().min(1).default('jobber-gateway'),
+    OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
   })
   .superRefine((env, ctx) => {
     if ((env.REDIS_URL || env.REDIS_CLUSTER_NODES) && !env.GATEWAY_ENCRYPTION_KEY) {
@@ -47,6 +59,9 @@ const envSchema = z
         path: ['GATEWAY_ENCRYPTION_KEY'],
         message: 'is required with Redis (base64 of 32 bytes, e.g. `openssl rand -base64 32`)',
       });
+    }
+    if (env.METRICS_PORT !== undefined && env.METRICS_PORT === env.PORT) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['METRICS_PORT'], message: 'must differ from PORT' });
     }
   });
 
@@ -75,6 +90,12 @@ export interface Config {
   cacheRecheckMs: number;
   sandboxPort: number;
   logLevel: Env['LOG_LEVEL'];
+  /** METRICS_TOKEN; undefined = /metrics is open (to whoever reaches its port). */
+  metricsToken: string | undefined;
+  /** METRICS_PORT; undefined = /metrics on the main port. */
+  metricsPort: number | undefined;
+  /** Undefined = tracing off (OTEL_EXPORTER_OTLP_ENDPOINT unset). */
+  tracing: { endpoint: string; headers: Record<string, string>; serviceName: string; sampleRatio: number } | undefined;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
@@ -114,6 +135,34 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       cacheRecheckMs: e.CACHE_RECHECK_MS,
       sandboxPort: e.SANDBOX_PORT,
       logLevel: e.LOG_LEVEL,
+      metricsToken: e.METRICS_TOKEN,
+      metricsPort: e.METRICS_PORT,
+      tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT
+        ? {
+            endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+            headers: parseHeaderList(e.OTEL_EXPORTER_OTLP_HEADERS),
+            serviceName: e.OTEL_SERVICE_NAME,
+            sampleRatio: e.OTEL_TRACES_SAMPLER_ARG,
+          }
+        : undefined,
     },
   };
+}
+
+/** `key=value,key=value` (OTEL_EXPORTER_OTLP_HEADERS; values may be percent-encoded). */
+function parseHeaderList(list: string | undefined): Record<string, string> {
+  if (list === undefined) return {};
+  return Object.fromEntries(
+    list.split(',').map((pair) => {
+      const at = pair.indexOf('=');
+      const value = pair.slice(at + 1).trim();
+      let decoded = value;
+      try {
+        decoded = decodeURIComponent(value);
+      } catch {
+        // Not percent-encoded after all: used as written.
+      }
+      return [pair.slice(0, at).trim(), decoded];
+    }),
+  );
 }

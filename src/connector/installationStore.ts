@@ -42,6 +42,13 @@ export function buildPartnerInstallationsKey(partnerId: string): string {
   return buildPartnerKey(partnerId, 'installations');
 }
 
+/**
+ * Sorted set (score 0, member = encoded ref) of every installation of every partner: what the
+ * `gateway_installations` gauge counts (installationCounter.ts). Written on every change of a record,
+ * so records older than the index join it at their next change.
+ */
+export const ALL_INSTALLATIONS_KEY = 'jg:installations';
+
 /** Sorted set (member = encoded ref) of the installations in one Jobber account: webhooks name accounts by Jobber id. */
 export function buildJobberAccountIndexKey(jobberAccountId: string): string {
   return `jg:jobber-account:${jobberAccountId}`;
@@ -93,6 +100,7 @@ export function createInstallationStore(options: { store: Store; clock: Clock })
         // Index first: an index entry without a record is skipped when listing; a record missing from
         // the index would be invisible.
         if (previous === null) await store.zAdd(buildPartnerInstallationsKey(ref.partnerId), 0, ref.accountId);
+        await store.zAdd(ALL_INSTALLATIONS_KEY, 0, encodeInstallationRef(ref));
         if (await store.compareAndSet(key, raw, JSON.stringify(next))) return { previous, record: next, changed: true };
       }
       throw new GatewayError(ErrorCode.INTERNAL_SERVER_ERROR, 'installation is being changed concurrently; try again');

@@ -37,6 +37,8 @@ export interface FastPathHandlerOptions {
   services: GatewayServices;
   /** Called once per POST /graphql with what the fast path did (metrics). */
   onOutcome?(outcome: FastPathOutcome): void;
+  /** Opens a span for a phase (classifying the operation, running its local half); call what it returns at the end. */
+  startPhase?(phase: 'classify' | 'local'): () => void;
 }
 
 const HANDOFF = 'jobberFastPathHandoff';
@@ -62,6 +64,7 @@ export function readFastPathHandoff(res: Response): FastPathHandoff | undefined 
 export function createFastPathHandler(options: FastPathHandlerOptions): RequestHandler {
   const { cache, gatewaySchema, localSchema, principals, services } = options;
   const outcome = options.onOutcome ?? (() => undefined);
+  const startPhase = options.startPhase ?? (() => () => undefined);
 
   function handOff(res: Response, next: NextFunction, handoff: FastPathHandoff): void {
     res.locals[HANDOFF] = handoff;
@@ -84,7 +87,9 @@ export function createFastPathHandler(options: FastPathHandlerOptions): RequestH
     const query = body.query as string;
     const operationName = (body.operationName ?? null) as string | null;
     const variables = (body.variables ?? null) as Record<string, unknown> | null;
+    const classified = startPhase('classify');
     const lookup = cache.lookup(query, operationName);
+    classified();
     if (lookup.kind === 'stitch') {
       outcome('not_eligible');
       return next();
@@ -120,7 +125,9 @@ export function createFastPathHandler(options: FastPathHandlerOptions): RequestH
       // The local half runs first: when it fails, Apollo answers the whole operation and Jobber is not
       // called here (only a read was done, and Apollo's own run makes the one call to Jobber).
       const context: RequestContext = { principal, accountIdHeader, services, jobberExtensions: [] };
+      const executed = startPhase('local');
       const local = await execute({ schema: localSchema, document: split.localDocument, variableValues: variables, contextValue: context });
+      executed();
       if (local.errors || !local.data) return handOff(res, next, { kind: 'principal', principal });
       merge = { responseKeys: split.responseKeys, localData: local.data };
       request = { query: split.jobberQuery, variables: pickVariables(variables, split.jobberVariableNames), operationName, isMutation: false, document: split.jobberDocument };

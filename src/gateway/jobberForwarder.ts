@@ -47,6 +47,17 @@ export type JobberTransport = (
   init: { headers: Record<string, string>; body: string },
 ) => Promise<{ status: number; text: string; retryAfter: string | null }>;
 
+/** Observability of the calls to Jobber (src/observability/gatewayTelemetry.ts); absent = none. */
+export interface ForwardObserver {
+  /**
+   * Before each call to Jobber: may add headers (X-Request-Id, traceparent) to `headers`. The returned
+   * function is called once, when the call ends, with the HTTP status or why there was none.
+   */
+  beginJobberCall(headers: Record<string, string>): (status: number | 'timeout' | 'unreachable') => void;
+  /** Around the pacer's reservation (and its wait) and a throttled query's wait before its retry. */
+  beginPacing(): () => void;
+}
+
 export interface JobberForwarderOptions {
   deps: Pick<Deps, 'fetch' | 'logger'>;
   /** Jobber origin; requests go to `${jobberBaseUrl}/api/graphql`. */
@@ -61,6 +72,7 @@ export interface JobberForwarderOptions {
   pacer?: ForwardPacer;
   /** How calls reach Jobber (createFastPathTransport); default `deps.fetch`, timing out after `timeoutMs`. */
   transport?: JobberTransport;
+  observer?: ForwardObserver;
 }
 
 export interface JobberForwarder {
@@ -77,7 +89,7 @@ const DISCONNECT_MESSAGE = 'User has disconnected this app';
 export function createJobberForwarder(options: JobberForwarderOptions): JobberForwarder {
   const url = `${options.jobberBaseUrl}/api/graphql`;
   const { logger } = options.deps;
-  const { pacer } = options;
+  const { pacer, observer } = options;
   let versionWarned = false;
 
   /**
@@ -121,19 +133,22 @@ export function createJobberForwarder(options: JobberForwarderOptions): JobberFo
   const transport = options.transport ?? fetchTransport;
 
   async function send(token: string, body: string): Promise<{ status: number; text: string; retryAfter: string | null }> {
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      accept: 'application/json',
+      'x-jobber-graphql-version': options.apiVersion,
+    };
+    const ended = observer?.beginJobberCall(headers);
     try {
-      return await transport(url, {
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          accept: 'application/json',
-          'x-jobber-graphql-version': options.apiVersion,
-        },
-        body,
-      });
+      const answer = await transport(url, { headers, body });
+      ended?.(answer.status);
+      return answer;
     } catch (error) {
       const name = error instanceof Error ? error.name : '';
-      if (name === 'TimeoutError' || name === 'AbortError') {
+      const timedOut = name === 'TimeoutError' || name === 'AbortError';
+      ended?.(timedOut ? 'timeout' : 'unreachable');
+      if (timedOut) {
         throw new GatewayError(ErrorCode.UPSTREAM_TIMEOUT, `Jobber did not answer within ${options.timeoutMs} ms.`, { cause: error });
       }
       throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'Jobber could not be reached.', { cause: error });
@@ -160,7 +175,13 @@ export function createJobberForwarder(options: JobberForwarderOptions): JobberFo
   return {
     async forward(ref, request) {
       if (pacer) {
-        const verdict = await paceOrGo(() => pacer.beforeForward(ref, request), { kind: 'go' as const });
+        const paced = observer?.beginPacing();
+        let verdict;
+        try {
+          verdict = await paceOrGo(() => pacer.beforeForward(ref, request), { kind: 'go' as const });
+        } finally {
+          paced?.();
+        }
         if (verdict.kind === 'refuse') throw verdict.error;
       }
       const body = JSON.stringify({
@@ -197,7 +218,11 @@ export function createJobberForwarder(options: JobberForwarderOptions): JobberFo
           if (verdict.kind === 'refuse') throw verdict.error;
           if (verdict.kind === 'retry' && !throttleRetried) {
             throttleRetried = true;
-            if (verdict.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, verdict.waitMs));
+            if (verdict.waitMs > 0) {
+              const paced = observer?.beginPacing();
+              await new Promise((resolve) => setTimeout(resolve, verdict.waitMs));
+              paced?.();
+            }
             continue;
           }
         }

@@ -1,9 +1,16 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Router } from 'express';
 import type { Store } from '../store/store';
-import type { Metrics } from './metrics';
 
-/** `/healthz` (process alive), `/readyz` (store reachable and schema loaded), `/metrics` (Prometheus text). */
-export function createHealthRouter(options: { store: Store; isSchemaLoaded(): boolean; metrics: Metrics }): Router {
+/**
+ * `/healthz` (process alive), `/readyz` (store reachable and schema loaded), `/metrics` (Prometheus text,
+ * createMetricsEndpoint) unless `metrics` is undefined: then the metrics are served on their own port only.
+ */
+export function createHealthRouter(options: {
+  store: Store;
+  isSchemaLoaded(): boolean;
+  metrics: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+}): Router {
   const router = express.Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -18,8 +25,7 @@ export function createHealthRouter(options: { store: Store; isSchemaLoaded(): bo
     const ready = checks.store === 'ok' && checks.schema === 'ok';
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
   });
-  router.get('/metrics', (_req, res) => {
-    res.type('text/plain; version=0.0.4').send(options.metrics.render());
-  });
+  const { metrics } = options;
+  if (metrics) router.get('/metrics', (req, res) => metrics(req, res));
   return router;
 }

@@ -4,6 +4,9 @@ import type { ForwardPacer, JobberRequest, JobberResponse } from '../gateway/job
 import { type CostBuckets, createCostBuckets } from './costBuckets';
 import { decideAfterThrottled, type ObservedCost, parseRetryAfterMs } from './throttleDecision';
 
+/** What the pacer did to a request (metrics): held it for `waitMs`, or answered UPSTREAM_THROTTLED. */
+export type PacerEvent = { kind: 'wait'; waitMs: number } | { kind: 'refuse'; stage: 'before_forward' | 'after_throttled' };
+
 export interface RateLimiterOptions {
   deps: Pick<Deps, 'store' | 'clock' | 'logger'>;
   /**
@@ -21,6 +24,8 @@ export interface RateLimiterOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Defaults to `createCostBuckets({ deps })`. */
   buckets?: CostBuckets;
+  /** Told of every wait and refusal (src/observability). */
+  onPaced?(event: PacerEvent): void;
 }
 
 /** Added to every pacing wait, ms: the wait is rounded to whole ms, and a request that arrives a hair early is refused. */
@@ -48,6 +53,7 @@ export function createRateLimiter(options: RateLimiterOptions): ForwardPacer {
   const probePollMs = options.probePollMs ?? 25;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const buckets = options.buckets ?? createCostBuckets({ deps: options.deps });
+  const onPaced = options.onPaced ?? (() => undefined);
 
   /**
    * Waits until the clock reads `deadline`. A timer alone may end early by the clock: Node schedules it
@@ -68,7 +74,8 @@ export function createRateLimiter(options: RateLimiterOptions): ForwardPacer {
     }
   }
 
-  function throttledError(retryAfterMs: number): GatewayError {
+  function throttledError(retryAfterMs: number, stage: 'before_forward' | 'after_throttled'): GatewayError {
+    onPaced({ kind: 'refuse', stage });
     return new GatewayError(ErrorCode.UPSTREAM_THROTTLED, 'Jobber is rate limiting this account; retry later.', {
       extensions: { retryAfterMs },
     });
@@ -84,9 +91,11 @@ export function createRateLimiter(options: RateLimiterOptions): ForwardPacer {
         const remaining = Math.max(0, deadline - clock.now());
         const result = await buckets.reserve(ref, state.cost, remaining);
         if (result.kind === 'go') return { kind: 'go' };
-        if (result.kind === 'refuse') return { kind: 'refuse', error: throttledError(result.retryAfterMs) };
+        if (result.kind === 'refuse') return { kind: 'refuse', error: throttledError(result.retryAfterMs, 'before_forward') };
         if (result.kind === 'wait') {
-          await sleepUntil(clock.now() + result.waitMs + WAIT_MARGIN_MS);
+          const waitMs = result.waitMs + WAIT_MARGIN_MS;
+          await sleepUntil(clock.now() + waitMs);
+          onPaced({ kind: 'wait', waitMs });
           return { kind: 'go' };
         }
         // Unknown bucket: exactly one request learns it; the others wait for its answer, within the bound.
@@ -132,13 +141,15 @@ export function createRateLimiter(options: RateLimiterOptions): ForwardPacer {
         { partnerId: ref.partnerId, accountId: ref.accountId, status: answer.status, decision: decision.kind },
         'Jobber throttled a request',
       );
-      if (decision.kind === 'refuse') return { kind: 'refuse', error: throttledError(decision.retryAfterMs) };
+      if (decision.kind === 'refuse') return { kind: 'refuse', error: throttledError(decision.retryAfterMs, 'after_throttled') };
       state.retried = true;
       // The retry queues in the shared estimate like any request, so it cannot overtake earlier ones.
       const reserved = state.cost > 0 ? await buckets.reserve(ref, state.cost, maxWaitMs) : { kind: 'go' as const };
-      if (reserved.kind === 'refuse') return { kind: 'refuse', error: throttledError(reserved.retryAfterMs) };
+      if (reserved.kind === 'refuse') return { kind: 'refuse', error: throttledError(reserved.retryAfterMs, 'after_throttled') };
       const queuedMs = reserved.kind === 'wait' ? reserved.waitMs : 0;
-      return { kind: 'retry', waitMs: Math.max(decision.waitMs, queuedMs) };
+      const waitMs = Math.max(decision.waitMs, queuedMs);
+      if (waitMs > 0) onPaced({ kind: 'wait', waitMs });
+      return { kind: 'retry', waitMs };
     },
   };
 }

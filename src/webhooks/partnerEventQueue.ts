@@ -40,6 +40,8 @@ export interface PartnerEventQueueOptions {
   concurrency?: number;
   /** Source of jitter, [0, 1). Default Math.random. */
   random?: () => number;
+  /** Told how each delivery attempt ended (metrics): dropped = the partner has no webhookUrl. */
+  onDelivery?(outcome: 'delivered' | 'retry' | 'dead' | 'dropped'): void;
 }
 
 /** One queued event as stored at `jg:webhooks:event:<id>`. */
@@ -95,6 +97,7 @@ export function createPartnerEventQueue(options: PartnerEventQueueOptions): Part
   const batchSize = options.batchSize ?? 100;
   const concurrency = options.concurrency ?? 8;
   const random = options.random ?? Math.random;
+  const onDelivery = options.onDelivery ?? (() => undefined);
 
   let running = false;
   let timer: NodeJS.Timeout | undefined;
@@ -137,12 +140,14 @@ export function createPartnerEventQueue(options: PartnerEventQueueOptions): Part
       await store.zAdd(deadKey(record.partnerId), now, id);
       await store.zRem(DUE_KEY, id);
       logger.warn({ ...log, attempts, lastError: error }, 'partner webhook given up');
+      onDelivery('dead');
       return 'failed';
     }
     const delayMs = computeRetryDelayMs(attempts, baseDelayMs, maxDelayMs, random());
     await store.set(eventKey(id), JSON.stringify({ ...record, attempts, lastError: error }), { ttlMs: LIVE_TTL_MS });
     await store.zAdd(DUE_KEY, now + delayMs, id);
     logger.info({ ...log, attempts, lastError: error, delayMs }, 'partner webhook failed; will retry');
+    onDelivery('retry');
     return 'failed';
   }
 
@@ -164,9 +169,13 @@ export function createPartnerEventQueue(options: PartnerEventQueueOptions): Part
       if (target === null) {
         logger.info({ eventId: id, partnerId: record.partnerId }, 'partner has no webhook target; event dropped');
         await settle(id, record, undefined);
+        onDelivery('dropped');
         return 'skipped';
       }
-      return await settle(id, record, await post(target, record.payload));
+      const error = await post(target, record.payload);
+      const outcome = await settle(id, record, error);
+      if (error === undefined) onDelivery('delivered');
+      return outcome;
     } finally {
       await store.compareAndDelete(leaseKey(id), owner).catch(() => undefined);
     }

@@ -6,6 +6,7 @@ import { createApp, type AppConfig, type GatewayApp } from '../../src/app';
 import { systemClock, type Deps } from '../../src/core/deps';
 import { createSecretBox } from '../../src/crypto/secretBox';
 import { loadJobberSchema, type JobberSchemaSnapshot } from '../../src/gateway/buildGatewaySchema';
+import type { Tracing } from '../../src/observability/tracing';
 import { approveConsent } from '../../src/sandbox/approveConsent';
 import { createSandbox, type Sandbox } from '../../src/sandbox/sandbox';
 import { createRedisStore } from '../../src/store/redisStore';
@@ -42,6 +43,8 @@ export async function startTestGateway(
     adminKey?: string;
     /** Default true (see AppOptions.fastPath). */
     fastPath?: boolean;
+    /** Default off (see AppOptions.tracing); the caller shuts it down. */
+    tracing?: Tracing;
   } = {},
 ): Promise<TestGateway> {
   const sandbox = options.sandbox ?? (await createSandbox());
@@ -59,6 +62,7 @@ export async function startTestGateway(
     secretBox: createSecretBox({ keys: options.encryptionKeys ?? [randomBytes(32)] }),
     jobber: jobberSnapshot(),
     ...(options.fastPath === undefined ? {} : { fastPath: options.fastPath }),
+    ...(options.tracing === undefined ? {} : { tracing: options.tracing }),
     config: {
       publicUrl: url,
       jobberBaseUrl: sandbox.url,
