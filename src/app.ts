@@ -45,7 +45,8 @@ export type AppConfig = Pick<
   | 'tokenRefreshMarginMs'
   | 'tokenKeeperIdleMs'
   | 'throttleMaxWaitMs'
->;
+> &
+  Partial<Pick<Config, 'maxQueryCost' | 'queryCostMaxNodes'>>;
 
 export interface AppOptions {
   config: AppConfig;
@@ -122,7 +123,12 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     apiVersion,
   });
   late.connector = connector;
-  const pacer = createRateLimiter({ deps, estimateCost: createCostEstimator(jobber.schema), maxWaitMs: config.throttleMaxWaitMs });
+  const pacer = createRateLimiter({
+    deps,
+    estimateCost: createCostEstimator(jobber.schema, config.queryCostMaxNodes === undefined ? {} : { maxNodes: config.queryCostMaxNodes }),
+    maxWaitMs: config.throttleMaxWaitMs,
+    ...(config.maxQueryCost === undefined ? {} : { maxQueryCost: config.maxQueryCost }),
+  });
   const transport = createFastPathTransport({ timeoutMs: config.jobberTimeoutMs });
   const forwarder = createJobberForwarder({
     deps,

@@ -35,6 +35,8 @@ const envSchema = z
     TOKEN_REFRESH_MARGIN_MS: positiveInt.default(300000),
     TOKEN_KEEPER_IDLE_MS: positiveInt.default(24 * 3600 * 1000),
     THROTTLE_MAX_WAIT_MS: z.coerce.number().int().min(0).default(2000),
+    QUERY_MAX_COST: positiveInt.default(10_000),
+    QUERY_COST_MAX_NODES: positiveInt.default(50_000),
     SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -66,6 +68,10 @@ export interface Config {
   tokenRefreshMarginMs: number;
   tokenKeeperIdleMs: number;
   throttleMaxWaitMs: number;
+  /** Largest estimated Jobber cost forwarded (Jobber's bucket maximum); above: QUERY_TOO_COSTLY. */
+  maxQueryCost: number;
+  /** Steps the cost estimate may take per request; past it: QUERY_TOO_COSTLY. */
+  queryCostMaxNodes: number;
   sandboxPort: number;
   logLevel: Env['LOG_LEVEL'];
 }
@@ -104,6 +110,8 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       tokenRefreshMarginMs: e.TOKEN_REFRESH_MARGIN_MS,
       tokenKeeperIdleMs: e.TOKEN_KEEPER_IDLE_MS,
       throttleMaxWaitMs: e.THROTTLE_MAX_WAIT_MS,
+      maxQueryCost: e.QUERY_MAX_COST,
+      queryCostMaxNodes: e.QUERY_COST_MAX_NODES,
       sandboxPort: e.SANDBOX_PORT,
       logLevel: e.LOG_LEVEL,
     },

@@ -9,6 +9,11 @@ export const ErrorCode = {
   UPSTREAM_THROTTLED: 'UPSTREAM_THROTTLED',
   UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
   UPSTREAM_TIMEOUT: 'UPSTREAM_TIMEOUT',
+  /**
+   * The query's estimated Jobber cost exceeds what Jobber's bucket can ever hold (or is too large to
+   * estimate): refused locally, never sent. HTTP 200 like every error raised while executing.
+   */
+  QUERY_TOO_COSTLY: 'QUERY_TOO_COSTLY',
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
