@@ -105,6 +105,14 @@ export function createJobberForwarder(options: JobberForwarderOptions): JobberFo
         extensions: result.retryAfterMs === undefined ? {} : { retryAfterMs: result.retryAfterMs },
       });
     }
+    if (result.reason === 'client_refused') {
+      throw new GatewayError(
+        ErrorCode.CONNECTOR_NOT_CONFIGURED,
+        'Jobber refused the connector\'s client credentials (Client ID / Client Secret) when refreshing the access token; ' +
+          'correct them with updateConnectorSettings (the installation is kept).',
+        { extensions: { retryAfterMs: result.retryAfterMs } },
+      );
+    }
     if (result.reason === 'reauthorization_required') {
       throw new GatewayError(
         ErrorCode.REAUTHORIZATION_REQUIRED,
@@ -159,6 +167,9 @@ export function createJobberForwarder(options: JobberForwarderOptions): JobberFo
 
   return {
     async forward(ref, request) {
+      // The token first: a request that cannot be sent (not installed, credentials refused) must not take
+      // the pacer's probe or reserve points it will never spend.
+      let token = await accessTokenFor(ref);
       if (pacer) {
         const verdict = await paceOrGo(() => pacer.beforeForward(ref, request), { kind: 'go' as const });
         if (verdict.kind === 'refuse') throw verdict.error;
@@ -168,7 +179,6 @@ export function createJobberForwarder(options: JobberForwarderOptions): JobberFo
         ...(request.variables ? { variables: request.variables } : {}),
         ...(request.operationName ? { operationName: request.operationName } : {}),
       });
-      let token = await accessTokenFor(ref);
       let refreshed = false;
       let throttleRetried = false;
       for (;;) {

@@ -15,6 +15,8 @@ export type RefreshOutcome =
   | { kind: 'ok'; token: CachedToken; refreshed: boolean }
   | { kind: 'not_installed' }
   | { kind: 'reauthorization_required' }
+  /** Jobber refused the app's client credentials: the installation and its refresh token are intact. */
+  | { kind: 'client_refused'; retryAfterMs: number }
   | { kind: 'transient'; message: string; retryAfterMs?: number };
 
 export function toAccessTokenResult(outcome: RefreshOutcome): AccessTokenResult {
@@ -22,7 +24,13 @@ export function toAccessTokenResult(outcome: RefreshOutcome): AccessTokenResult 
   if (outcome.kind === 'transient') {
     return { ok: false, reason: 'transient', message: outcome.message, ...(outcome.retryAfterMs === undefined ? {} : { retryAfterMs: outcome.retryAfterMs }) };
   }
+  if (outcome.kind === 'client_refused') return { ok: false, reason: 'client_refused', retryAfterMs: outcome.retryAfterMs };
   return { ok: false, reason: outcome.kind };
+}
+
+/** A one-way name for a pair of client credentials (the refusal backoff is keyed by it, never by the secret). */
+export function fingerprintCredentials(credentials: { clientId: string; clientSecret: string }): string {
+  return createHash('sha256').update(`${credentials.clientId}\u0000${credentials.clientSecret}`).digest('base64url');
 }
 
 /** A one-way name for a refresh token (claim keys, the spent set): SHA-256, base64url. */

@@ -1,14 +1,20 @@
 import { encodeInstallationRef, type InstallationRef } from '../core/installationRef';
 import type { AccessTokenProvider } from './accessTokenProvider';
 import { isRefreshLockHeld, tryAcquireRefreshLock, tryClaimRefreshToken, type HeldRefreshLock } from './refreshLock';
-import { fingerprintRefreshToken as fingerprint, toAccessTokenResult as toResult, type CachedToken, type RefreshOutcome as Outcome } from './refreshOutcome';
+import {
+  fingerprintCredentials,
+  fingerprintRefreshToken as fingerprint,
+  toAccessTokenResult as toResult,
+  type CachedToken,
+  type RefreshOutcome as Outcome,
+} from './refreshOutcome';
 import { resolveRefresherSettings, type TokenRefresherOptions } from './refresherSettings';
 import { shouldRefresh } from './shouldRefresh';
 import type { TokenPair, TokenRecord } from './tokenStore';
 
 export type { TokenRefresherOptions } from './refresherSettings';
 
-export type RefreshNowOutcome = 'refreshed' | 'skipped' | 'not_installed' | 'reauthorization_required' | 'transient';
+export type RefreshNowOutcome = 'refreshed' | 'skipped' | 'not_installed' | 'reauthorization_required' | 'client_refused' | 'transient';
 
 export interface TokenRefresher extends AccessTokenProvider {
   /** Refreshes now under the same locks (the keeper); with `onlyIfIdleSince` (ms), only if not refreshed since. */
@@ -40,6 +46,12 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
   const inflight = new Map<string, Promise<Outcome>>();
   const backoff = new Map<string, { until: number; failures: number; message: string }>();
   const spent = new Set<string>();
+  /**
+   * Client credentials (by fingerprint) that Jobber refused, until when: no installation using them calls
+   * the token endpoint again before then. New credentials have a new fingerprint and are tried at once.
+   */
+  const refusedClients = new Map<string, number>();
+  const loggedRefusals = new Set<string>();
   /** A pair Jobber issued whose save threw (store down): saved on the next flight instead of refreshing. */
   const unsaved = new Map<string, { expectedRaw: string; pair: TokenPair }>();
 
@@ -143,6 +155,10 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
     }
     const credentials = await options.getCredentials(ref);
     if (!credentials) return requireReauthorization(ref, id, current, 'credentials_missing');
+    const client = fingerprintCredentials(credentials);
+    const refusedUntil = refusedClients.get(client);
+    if (refusedUntil !== undefined && clock.now() < refusedUntil) return clientRefused(refusedUntil - clock.now(), current, intent);
+    refusedClients.delete(client);
 
     const claim = await tryClaimRefreshToken(ref, fingerprint(current.refreshToken), { store, ttlMs: claimTtlMs });
     if (!claim) {
@@ -154,7 +170,8 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
     // Only a transient failure, or a success without rotation (the token stays valid), gives the token back;
     // an accepted-and-rotated or refused one stays claimed until the TTL and spent in this process for good.
     const rotated = result.ok && result.tokens.refreshToken !== undefined && result.tokens.refreshToken !== current.refreshToken;
-    if ((result.ok && !rotated) || (!result.ok && result.kind === 'transient')) {
+    // invalid_client: the endpoint refused the client before it looked at the refresh token, which stays valid.
+    if ((result.ok && !rotated) || (!result.ok && (result.kind === 'transient' || result.kind === 'invalid_client'))) {
       await claim.release();
       spent.delete(fingerprint(current.refreshToken));
     }
@@ -168,6 +185,21 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
       };
       return saveIssued(ref, id, current, pair, lock);
     }
+    if (result.kind === 'invalid_client') {
+      // Not the installation's fault: it stays INSTALLED with its tokens, and fixing the credentials brings
+      // every installation that uses them back. Logged once per refused pair of credentials.
+      if (refusedClients.size >= SPENT_CAPACITY) refusedClients.clear();
+      refusedClients.set(client, clock.now() + backoffMaxMs);
+      if (!loggedRefusals.has(client)) {
+        if (loggedRefusals.size >= SPENT_CAPACITY) loggedRefusals.clear();
+        loggedRefusals.add(client);
+        logger.error(
+          { ...logRef(ref), status: result.status, backoffMs: backoffMaxMs },
+          'token refresh failed: the client credentials were refused (fix the Client ID / Client Secret in the connector settings)',
+        );
+      }
+      return clientRefused(backoffMaxMs, current, intent);
+    }
     if (result.kind === 'invalid_grant') {
       // Another process may have rotated the token after we read it (only possible if a lock was lost).
       const latest = await tokenStore.read(ref);
@@ -180,6 +212,14 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
     backoff.set(id, { until: clock.now() + delay, failures, message: result.message });
     logger.warn({ ...logRef(ref), status: result.status, failures, backoffMs: delay }, `token refresh failed: ${result.message}`);
     return transient(result.message, delay, current, intent);
+  }
+
+  /** Like a transient failure, a still-valid access token beats the error. */
+  function clientRefused(retryAfterMs: number, record: TokenRecord, intent: FlightIntent): Outcome {
+    if (intent.onlyIfIdleSince === undefined && record.accessTokenExpiresAt > clock.now() && record.accessToken !== intent.rejected) {
+      return { kind: 'ok', token: toCached(record), refreshed: false };
+    }
+    return { kind: 'client_refused', retryAfterMs };
   }
 
   async function saveIssued(ref: InstallationRef, id: string, expected: TokenRecord, pair: TokenPair, lock: HeldRefreshLock): Promise<Outcome> {
