@@ -46,7 +46,7 @@ export type AppConfig = Pick<
   | 'tokenKeeperIdleMs'
   | 'throttleMaxWaitMs'
 > &
-  Partial<Pick<Config, 'maxQueryCost' | 'queryCostMaxNodes'>>;
+  Partial<Pick<Config, 'maxQueryCost' | 'queryCostMaxNodes' | 'webhookAllowPrivateTargets'>>;
 
 export interface AppOptions {
   config: AppConfig;
@@ -95,6 +95,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
   };
   const events = createPartnerEventQueue({
     deps,
+    allowPrivateTargets: config.webhookAllowPrivateTargets === true,
     getWebhookTarget: async (partnerId: string) => {
       const settings = await connectorOrFail().getSettings(partnerId);
       if (!settings.webhookUrl) return null;
@@ -118,6 +119,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     accessTokens: refresher,
     events,
     publicUrl: config.publicUrl,
+    allowPrivateWebhookTargets: config.webhookAllowPrivateTargets === true,
     jobberBaseUrl: config.jobberBaseUrl,
     jobberTimeoutMs: config.jobberTimeoutMs,
     apiVersion,

@@ -94,6 +94,8 @@ async function main(): Promise<void> {
   if (mode === 'demo') {
     // The demo is everything local: the embedded store, whatever Redis the shell may point at.
     env.DATA_DIR ??= '.data/demo';
+    // A demo partner's webhook receiver runs on this machine.
+    env.WEBHOOK_ALLOW_PRIVATE_TARGETS ??= 'true';
     delete env.REDIS_URL;
     delete env.REDIS_CLUSTER_NODES;
   }

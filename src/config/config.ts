@@ -37,6 +37,10 @@ const envSchema = z
     THROTTLE_MAX_WAIT_MS: z.coerce.number().int().min(0).default(2000),
     QUERY_MAX_COST: positiveInt.default(10_000),
     QUERY_COST_MAX_NODES: positiveInt.default(50_000),
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: z
+      .enum(['true', 'false'], { message: 'must be true or false' })
+      .default('false')
+      .transform((value) => value === 'true'),
     SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -72,6 +76,8 @@ export interface Config {
   maxQueryCost: number;
   /** Steps the cost estimate may take per request; past it: QUERY_TOO_COSTLY. */
   queryCostMaxNodes: number;
+  /** Partner webhooks may go to loopback/private/link-local addresses (the demo; tests). */
+  webhookAllowPrivateTargets: boolean;
   sandboxPort: number;
   logLevel: Env['LOG_LEVEL'];
 }
@@ -112,6 +118,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       throttleMaxWaitMs: e.THROTTLE_MAX_WAIT_MS,
       maxQueryCost: e.QUERY_MAX_COST,
       queryCostMaxNodes: e.QUERY_COST_MAX_NODES,
+      webhookAllowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS,
       sandboxPort: e.SANDBOX_PORT,
       logLevel: e.LOG_LEVEL,
     },

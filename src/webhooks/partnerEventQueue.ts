@@ -10,6 +10,7 @@ import {
   GATEWAY_SIGNATURE_HEADER,
   type PartnerEventPayload,
 } from './partnerEventPayload';
+import { checkWebhookTargetUrl, createWebhookDispatcher, findTargetRefusal, type HostLookup } from './webhookDispatcher';
 
 export interface WebhookTarget {
   url: string;
@@ -40,6 +41,14 @@ export interface PartnerEventQueueOptions {
   concurrency?: number;
   /** Source of jitter, [0, 1). Default Math.random. */
   random?: () => number;
+  /**
+   * Deliver to loopback, private (RFC 1918, fc00::/7), link-local, metadata, CGNAT and other non-public
+   * addresses too (WEBHOOK_ALLOW_PRIVATE_TARGETS; the demo). Default false: such a delivery is refused
+   * after DNS resolution and the event is recorded dead at once with the reason.
+   */
+  allowPrivateTargets?: boolean;
+  /** How webhook host names are resolved. Default `dns.lookup`. */
+  lookup?: HostLookup;
 }
 
 /** One queued event as stored at `jg:webhooks:event:<id>`. */
@@ -72,6 +81,12 @@ const DEAD_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
 type Outcome = 'delivered' | 'failed' | 'skipped';
 
+interface DeliveryFailure {
+  error: string;
+  /** True when another attempt cannot succeed (the target is refused): the event is recorded dead at once. */
+  permanent: boolean;
+}
+
 /**
  * The durable outbox of partner webhooks (DESIGN.md "Webhooks"). `emit` stores the event and adds it
  * to a due-time sorted set, so nothing lives only in process memory and a restart loses nothing.
@@ -96,11 +111,17 @@ export function createPartnerEventQueue(options: PartnerEventQueueOptions): Part
   const concurrency = options.concurrency ?? 8;
   const random = options.random ?? Math.random;
 
+  const allowPrivateTargets = options.allowPrivateTargets ?? false;
+  const dispatcher = createWebhookDispatcher({ allowPrivateTargets, ...(options.lookup ? { lookup: options.lookup } : {}) });
+
   let running = false;
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<unknown> = Promise.resolve();
 
-  async function post(target: WebhookTarget, payload: PartnerEventPayload): Promise<string | undefined> {
+  /** undefined = delivered; else why not, and whether trying again could ever help. */
+  async function post(target: WebhookTarget, payload: PartnerEventPayload): Promise<DeliveryFailure | undefined> {
+    const refused = checkWebhookTargetUrl(target.url, allowPrivateTargets);
+    if (refused !== undefined) return { error: refused, permanent: true };
     const body = JSON.stringify(payload);
     try {
       const response = await options.deps.fetch(target.url, {
@@ -114,24 +135,30 @@ export function createPartnerEventQueue(options: PartnerEventQueueOptions): Part
         body,
         redirect: 'manual',
         signal: AbortSignal.timeout(timeoutMs),
-      });
+        // The guarded pool (Node's fetch honours undici's `dispatcher`): see createWebhookDispatcher.
+        dispatcher,
+      } as RequestInit);
       await response.arrayBuffer().catch(() => undefined);
-      return response.status >= 200 && response.status < 300 ? undefined : `HTTP ${response.status}`;
+      return response.status >= 200 && response.status < 300 ? undefined : { error: `HTTP ${response.status}`, permanent: false };
     } catch (error) {
-      return error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : 'unreachable';
+      const refusal = findTargetRefusal(error);
+      if (refusal !== undefined) return { error: refusal, permanent: true };
+      return { error: error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : 'unreachable', permanent: false };
     }
   }
 
-  async function settle(id: string, record: QueuedPartnerEvent, error: string | undefined): Promise<Outcome> {
+  async function settle(id: string, record: QueuedPartnerEvent, failure: DeliveryFailure | undefined): Promise<Outcome> {
     const log = { eventId: id, partnerId: record.partnerId, type: record.payload.type };
-    if (error === undefined) {
+    if (failure === undefined) {
       await store.zRem(DUE_KEY, id);
       await store.del(eventKey(id));
       return 'delivered';
     }
+    const { error } = failure;
     const attempts = record.attempts + 1;
     const now = clock.now();
-    if (attempts >= maxAttempts) {
+    // A refused target is refused again on every try: recorded dead now rather than retried.
+    if (attempts >= maxAttempts || failure.permanent) {
       const dead: QueuedPartnerEvent = { ...record, attempts, lastError: error, deadAt: new Date(now).toISOString() };
       await store.set(eventKey(id), JSON.stringify(dead), { ttlMs: DEAD_TTL_MS });
       await store.zAdd(deadKey(record.partnerId), now, id);
@@ -230,6 +257,7 @@ export function createPartnerEventQueue(options: PartnerEventQueueOptions): Part
       clearTimeout(timer);
       timer = undefined;
       await current;
+      await dispatcher.close().catch(() => undefined);
     },
     runOnce,
     async listDead(partnerId, limit = 100) {

@@ -29,7 +29,7 @@ describe('webhooks end to end: Jobber -> gateway -> partner', () => {
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    gateway = await startTestGateway({ background: true });
+    gateway = await startTestGateway({ background: true, config: { webhookAllowPrivateTargets: true } });
     partner = await createTestPartner(gateway, { jobberWebhooks: true });
     const webhookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
     await postGraphql(

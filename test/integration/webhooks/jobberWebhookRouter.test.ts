@@ -43,6 +43,8 @@ describe('POST /webhooks/jobber', () => {
     const queue = createPartnerEventQueue({
       deps,
       getWebhookTarget: async () => ({ url: partner.url, signingSecret: 'whsec_x' }),
+      // The partner's test receiver listens on 127.0.0.1.
+      allowPrivateTargets: true,
       pollIntervalMs: 10,
     });
     const disconnected: Process['disconnected'] = [];

@@ -37,6 +37,8 @@ describe('partner event queue', () => {
     const queue = createPartnerEventQueue({
       deps,
       getWebhookTarget: async (partnerId) => (partnerId === 'p1' ? { url: partner.url, signingSecret: SECRET } : null),
+      // The partner's test receiver listens on 127.0.0.1.
+      allowPrivateTargets: true,
       baseDelayMs: 20,
       pollIntervalMs: 10,
       timeoutMs: 2000,

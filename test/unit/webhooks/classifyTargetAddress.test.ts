@@ -30,7 +30,9 @@ describe('classifyTargetAddress', () => {
     ['::ffff:10.0.0.1', 'private'],
     ['64:ff9b::a00:1', 'rfc6052'],
     ['2002:7f00:1::', '6to4'],
-    ['::127.0.0.1', 'ipv4Compatible'],
+    ['::127.0.0.1', 'loopback'],
+    ['::7f00:1', 'ipv4Compatible'],
+    ['::a00:1', 'ipv4Compatible'],
     ['fec0::1', 'deprecatedSiteLocal'],
   ])('when the address is %s, then it is refused as %s', (address, range) => {
     expect(classifyTargetAddress(address)).toEqual({ allowed: false, range });
