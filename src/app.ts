@@ -46,7 +46,7 @@ export type AppConfig = Pick<
   | 'tokenKeeperIdleMs'
   | 'throttleMaxWaitMs'
 > &
-  Partial<Pick<Config, 'maxQueryCost' | 'queryCostMaxNodes' | 'webhookAllowPrivateTargets'>>;
+  Partial<Pick<Config, 'maxQueryCost' | 'queryCostMaxNodes' | 'webhookAllowPrivateTargets' | 'jobberWebhookMaxAgeMs'>>;
 
 export interface AppOptions {
   config: AppConfig;
@@ -185,6 +185,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
       deps,
       findInstallations: (jobberAccountId) => connectorOrFail().findInstallationsByJobberAccountId(jobberAccountId),
       onEvent: createJobberWebhookHandler({ markDisconnected: (ref, reason) => connectorOrFail().markDisconnected(ref, reason), sink: events }),
+      ...(config.jobberWebhookMaxAgeMs === undefined ? {} : { maxEventAgeMs: config.jobberWebhookMaxAgeMs }),
     }),
   );
   web.use(createCallbackRouter(connector));

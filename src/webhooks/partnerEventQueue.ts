@@ -6,6 +6,7 @@ import type { PartnerEventSink } from '../core/partnerEvents';
 import {
   buildGatewaySignature,
   buildPartnerEventPayload,
+  buildStandardWebhookSignature,
   computeRetryDelayMs,
   GATEWAY_SIGNATURE_HEADER,
   type PartnerEventPayload,
@@ -123,6 +124,7 @@ export function createPartnerEventQueue(options: PartnerEventQueueOptions): Part
     const refused = checkWebhookTargetUrl(target.url, allowPrivateTargets);
     if (refused !== undefined) return { error: refused, permanent: true };
     const body = JSON.stringify(payload);
+    const timestampSeconds = Math.floor(clock.now() / 1000);
     try {
       const response = await options.deps.fetch(target.url, {
         method: 'POST',
@@ -131,6 +133,10 @@ export function createPartnerEventQueue(options: PartnerEventQueueOptions): Part
           'user-agent': 'jobber-gateway-webhooks',
           'x-gateway-event-id': payload.id,
           [GATEWAY_SIGNATURE_HEADER]: buildGatewaySignature(body, target.signingSecret),
+          // Standard Webhooks: the same id on every attempt, the time of this attempt, both signed.
+          'webhook-id': payload.id,
+          'webhook-timestamp': String(timestampSeconds),
+          'webhook-signature': buildStandardWebhookSignature(payload.id, timestampSeconds, body, target.signingSecret),
         },
         body,
         redirect: 'manual',
