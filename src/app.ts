@@ -8,7 +8,7 @@ import { createCallbackRouter } from './connector/callbackRouter';
 import { createConnectorService } from './connector/connectorService';
 import type { Deps } from './core/deps';
 import type { SecretBox } from './crypto/secretBox';
-import { formatError } from './errors/formatError';
+import { createFormatError } from './errors/formatError';
 import { buildGatewaySchema, buildLocalSchema, loadJobberSchema, loadLocalTypeDefs, type JobberSchemaSnapshot } from './gateway/buildGatewaySchema';
 import { createCostEstimator } from './gateway/costEstimator';
 import { createFastPathCache } from './gateway/fastPathCache';
@@ -149,7 +149,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
   const schema = buildGatewaySchema({ jobber: jobber.schema, local: localSchema, executor: createJobberExecutor() });
   const apollo = new ApolloServer<RequestContext>({
     schema,
-    formatError,
+    formatError: createFormatError(logger),
     plugins: buildGatewayPlugins(logger),
     includeStacktraceInErrorResponses: false,
     introspection: true,
