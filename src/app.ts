@@ -46,7 +46,7 @@ export type AppConfig = Pick<
   | 'tokenKeeperIdleMs'
   | 'throttleMaxWaitMs'
 > &
-  Partial<Pick<Config, 'maxQueryCost' | 'queryCostMaxNodes' | 'webhookAllowPrivateTargets' | 'jobberWebhookMaxAgeMs'>>;
+  Partial<Pick<Config, 'maxQueryCost' | 'queryCostMaxNodes' | 'webhookAllowPrivateTargets' | 'jobberWebhookMaxAgeMs' | 'localMaxStoreReads'>>;
 
 export interface AppOptions {
   config: AppConfig;
@@ -145,7 +145,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
   const keeper = createTokenKeeper({ deps, refresher, idleMs: config.tokenKeeperIdleMs });
   const services = { partners, sessions, connector, forwarder, signingSecrets };
 
-  const localSchema = buildLocalSchema(loadLocalTypeDefs());
+  const localSchema = buildLocalSchema(loadLocalTypeDefs(), config.localMaxStoreReads === undefined ? {} : { maxStoreReads: config.localMaxStoreReads });
   const schema = buildGatewaySchema({ jobber: jobber.schema, local: localSchema, executor: createJobberExecutor() });
   const apollo = new ApolloServer<RequestContext>({
     schema,

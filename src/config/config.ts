@@ -37,6 +37,7 @@ const envSchema = z
     THROTTLE_MAX_WAIT_MS: z.coerce.number().int().min(0).default(2000),
     QUERY_MAX_COST: positiveInt.default(10_000),
     QUERY_COST_MAX_NODES: positiveInt.default(50_000),
+    LOCAL_MAX_STORE_READS: positiveInt.default(50),
     JOBBER_WEBHOOK_MAX_AGE_MS: positiveInt.default(24 * 3600 * 1000),
     WEBHOOK_ALLOW_PRIVATE_TARGETS: z
       .enum(['true', 'false'], { message: 'must be true or false' })
@@ -77,6 +78,8 @@ export interface Config {
   maxQueryCost: number;
   /** Steps the cost estimate may take per request; past it: QUERY_TOO_COSTLY. */
   queryCostMaxNodes: number;
+  /** Distinct store-reading local fields one operation may select; past it: TOO_MANY_STORE_READS. */
+  localMaxStoreReads: number;
   /** Jobber webhooks that occurred longer ago are ignored (replays), ms. */
   jobberWebhookMaxAgeMs: number;
   /** Partner webhooks may go to loopback/private/link-local addresses (the demo; tests). */
@@ -121,6 +124,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       throttleMaxWaitMs: e.THROTTLE_MAX_WAIT_MS,
       maxQueryCost: e.QUERY_MAX_COST,
       queryCostMaxNodes: e.QUERY_COST_MAX_NODES,
+      localMaxStoreReads: e.LOCAL_MAX_STORE_READS,
       jobberWebhookMaxAgeMs: e.JOBBER_WEBHOOK_MAX_AGE_MS,
       webhookAllowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS,
       sandboxPort: e.SANDBOX_PORT,

@@ -14,6 +14,8 @@ export const ErrorCode = {
    * estimate): refused locally, never sent. HTTP 200 like every error raised while executing.
    */
   QUERY_TOO_COSTLY: 'QUERY_TOO_COSTLY',
+  /** One operation selects more distinct store-reading local fields than allowed (aliases). HTTP 200. */
+  TOO_MANY_STORE_READS: 'TOO_MANY_STORE_READS',
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;

@@ -20,6 +20,8 @@ function countingStore(inner: Store): { store: Store; calls: string[]; setRecord
   return { store, calls, setRecording: (on) => void (recording = on) };
 }
 
+// 200 aliases, not thousands: stitching 1000 local root fields costs seconds of CPU by itself (validation
+// and delegation), which the parser/validation limits bound; what is counted here is the store reads.
 const aliases = (count: number, field: (i: number) => string): string => `{ ${Array.from({ length: count }, (_, i) => `a${i}: ${field(i)}`).join(' ')} }`;
 
 describe.each([
@@ -64,18 +66,18 @@ describe.each([
     ['connectorSettings', () => 'connectorSettings { clientId webhookUrl }'],
     ['connectorInstallation', () => 'connectorInstallation(accountId: "one") { status }'],
     ['connectorInstallations', () => 'connectorInstallations(first: 10) { totalCount nodes { accountId } }'],
-  ])('when %s is aliased 1000 times with the same arguments, then the store is read as for one', async (_field, field) => {
+  ])('when %s is aliased 200 times with the same arguments, then the store is read as for one', async (_field, field) => {
     const single = await countedCalls(`{ ${field()} }`);
-    const bomb = await countedCalls(aliases(1000, field));
+    const bomb = await countedCalls(aliases(200, field));
     expect(bomb.answer.body.errors).toBeUndefined();
-    expect(Object.keys(bomb.answer.body.data ?? {})).toHaveLength(1000);
+    expect(Object.keys(bomb.answer.body.data ?? {})).toHaveLength(200);
     expect(bomb.calls.length).toBe(single.calls.length);
   });
 
-  test('when 1000 aliases ask for different installations, then at most 50 are read and the rest answer TOO_MANY_STORE_READS', async () => {
-    const { answer, calls } = await countedCalls(aliases(1000, (i) => `connectorInstallation(accountId: "acct-${i}") { status }`));
+  test('when 200 aliases ask for different installations, then at most 50 are read and the rest answer TOO_MANY_STORE_READS', async () => {
+    const { answer, calls } = await countedCalls(aliases(200, (i) => `connectorInstallation(accountId: "acct-${i}") { status }`));
     const codes = (answer.body.errors ?? []).map((error) => error.extensions?.code);
-    expect(codes).toHaveLength(950);
+    expect(codes).toHaveLength(150);
     expect(new Set(codes)).toEqual(new Set(['TOO_MANY_STORE_READS']));
     expect(answer.body.errors?.[0]?.extensions).toEqual({ code: 'TOO_MANY_STORE_READS', maximumStoreReads: 50 });
     expect(answer.status).toBe(200);
