@@ -64,6 +64,8 @@ export interface GatewayApp {
   services: GatewayServices;
   /** Starts the background work: the token keeper and the partner webhook queue. */
   startBackground(): void;
+  /** The process is about to stop: `/readyz` answers 503 from now on; requests are still served. */
+  beginShutdown(): void;
   /** Stops background work and Apollo; the caller closes the HTTP server and the store. */
   close(): Promise<void>;
   /** Convenience for tests and main: listen on a port (0 = any) on 127.0.0.1 unless `host` is given. */
@@ -179,7 +181,8 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
         });
   // /graphql first: it is the hot route, and the other routers would only pass it along.
   web.use(createGraphqlRouter({ apollo, services, principals }));
-  web.use(createHealthRouter({ store, isSchemaLoaded: () => true, metrics }));
+  let draining = false;
+  web.use(createHealthRouter({ store, isSchemaLoaded: () => true, metrics, isDraining: () => draining }));
   web.use(
     createJobberWebhookRouter({
       deps,
@@ -206,6 +209,9 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     startBackground() {
       keeper.start();
       events.start();
+    },
+    beginShutdown() {
+      draining = true;
     },
     async close() {
       keeper.stop();

@@ -43,6 +43,7 @@ const envSchema = z
       .enum(['true', 'false'], { message: 'must be true or false' })
       .default('false')
       .transform((value) => value === 'true'),
+    SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(0),
     SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -84,6 +85,8 @@ export interface Config {
   jobberWebhookMaxAgeMs: number;
   /** Partner webhooks may go to loopback/private/link-local addresses (the demo; tests). */
   webhookAllowPrivateTargets: boolean;
+  /** After SIGTERM, how long to keep serving (with /readyz at 503) before closing, ms; in-flight requests are always awaited. */
+  shutdownDrainMs: number;
   sandboxPort: number;
   logLevel: Env['LOG_LEVEL'];
 }
@@ -127,6 +130,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       localMaxStoreReads: e.LOCAL_MAX_STORE_READS,
       jobberWebhookMaxAgeMs: e.JOBBER_WEBHOOK_MAX_AGE_MS,
       webhookAllowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+      shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
       sandboxPort: e.SANDBOX_PORT,
       logLevel: e.LOG_LEVEL,
     },

@@ -68,7 +68,7 @@ describe('a gateway process draining on SIGTERM', () => {
     // The helpers only need the gateway's URL, admin key and sandbox.
     const handle = { url: gateway.url, adminKey, sandbox } as unknown as TestGateway;
     const partner = await createTestPartner(handle);
-    expect((await installAccount(handle, partner, 'slow')).callbackStatus).toBe(302);
+    expect((await installAccount(handle, partner, 'slow')).callbackStatus).toBe(200);
     expect((await postGraphql(gateway.url, { query: '{ account { id } }' }, partner.headers('slow'))).status).toBe(200);
 
     sandbox.control.setGraphqlLatency(3000);
