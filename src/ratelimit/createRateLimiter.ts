@@ -134,6 +134,15 @@ export function createRateLimiter(options: RateLimiterOptions): ForwardPacer {
       }
     },
 
+    async abandon(ref, request) {
+      const state = states.get(request);
+      // Others of this account wait for the probe's answer: without one, let the next request probe at once.
+      if (state?.holdsProbe) {
+        state.holdsProbe = false;
+        await buckets.releaseProbe(ref);
+      }
+    },
+
     async afterResponse(ref, request, answer) {
       const state = states.get(request) ?? { cost: 0, holdsProbe: false, retried: false };
       states.set(request, state);
