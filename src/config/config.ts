@@ -36,7 +36,7 @@ const envSchema = z
     TOKEN_KEEPER_IDLE_MS: positiveInt.default(24 * 3600 * 1000),
     THROTTLE_MAX_WAIT_MS: z.coerce.number().int().min(0).default(2000),
     QUERY_MAX_COST: positiveInt.default(10_000),
-    QUERY_COST_MAX_NODES: positiveInt.default(50_000),
+    QUERY_COST_MAX_NODES: positiveInt.default(20_000),
     LOCAL_MAX_STORE_READS: positiveInt.default(50),
     JOBBER_WEBHOOK_MAX_AGE_MS: positiveInt.default(24 * 3600 * 1000),
     WEBHOOK_ALLOW_PRIVATE_TARGETS: z

@@ -57,7 +57,7 @@ describe('loadConfig', () => {
     const result = loadConfig({});
     expect(result.ok && result.config).toMatchObject({
       maxQueryCost: 10_000,
-      queryCostMaxNodes: 50_000,
+      queryCostMaxNodes: 20_000,
       localMaxStoreReads: 50,
       jobberWebhookMaxAgeMs: 86_400_000,
       webhookAllowPrivateTargets: false,
