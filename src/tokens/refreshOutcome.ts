@@ -28,11 +28,6 @@ export function toAccessTokenResult(outcome: RefreshOutcome): AccessTokenResult 
   return { ok: false, reason: outcome.kind };
 }
 
-/** A one-way name for a pair of client credentials (the refusal backoff is keyed by it, never by the secret). */
-export function fingerprintCredentials(credentials: { clientId: string; clientSecret: string }): string {
-  return createHash('sha256').update(`${credentials.clientId}\u0000${credentials.clientSecret}`).digest('base64url');
-}
-
 /** A one-way name for a refresh token (claim keys, the spent set): SHA-256, base64url. */
 export function fingerprintRefreshToken(refreshToken: string): string {
   return createHash('sha256').update(refreshToken).digest('base64url');

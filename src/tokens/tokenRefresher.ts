@@ -1,13 +1,8 @@
 import { encodeInstallationRef, type InstallationRef } from '../core/installationRef';
 import type { AccessTokenProvider } from './accessTokenProvider';
 import { isRefreshLockHeld, tryAcquireRefreshLock, tryClaimRefreshToken, type HeldRefreshLock } from './refreshLock';
-import {
-  fingerprintCredentials,
-  fingerprintRefreshToken as fingerprint,
-  toAccessTokenResult as toResult,
-  type CachedToken,
-  type RefreshOutcome as Outcome,
-} from './refreshOutcome';
+import { createClientRefusals } from './clientRefusals';
+import { fingerprintRefreshToken as fingerprint, toAccessTokenResult as toResult, type CachedToken, type RefreshOutcome as Outcome } from './refreshOutcome';
 import { resolveRefresherSettings, type TokenRefresherOptions } from './refresherSettings';
 import { shouldRefresh } from './shouldRefresh';
 import type { TokenPair, TokenRecord } from './tokenStore';
@@ -46,12 +41,7 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
   const inflight = new Map<string, Promise<Outcome>>();
   const backoff = new Map<string, { until: number; failures: number; message: string }>();
   const spent = new Set<string>();
-  /**
-   * Client credentials (by fingerprint) that Jobber refused, until when: no installation using them calls
-   * the token endpoint again before then. New credentials have a new fingerprint and are tried at once.
-   */
-  const refusedClients = new Map<string, number>();
-  const loggedRefusals = new Set<string>();
+  const refusedClients = createClientRefusals();
   /** A pair Jobber issued whose save threw (store down): saved on the next flight instead of refreshing. */
   const unsaved = new Map<string, { expectedRaw: string; pair: TokenPair }>();
 
@@ -155,10 +145,8 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
     }
     const credentials = await options.getCredentials(ref);
     if (!credentials) return requireReauthorization(ref, id, current, 'credentials_missing');
-    const client = fingerprintCredentials(credentials);
-    const refusedUntil = refusedClients.get(client);
-    if (refusedUntil !== undefined && clock.now() < refusedUntil) return clientRefused(refusedUntil - clock.now(), current, intent);
-    refusedClients.delete(client);
+    const refusedForMs = refusedClients.remainingMs(credentials, clock.now());
+    if (refusedForMs !== undefined) return clientRefused(refusedForMs, current, intent);
 
     const claim = await tryClaimRefreshToken(ref, fingerprint(current.refreshToken), { store, ttlMs: claimTtlMs });
     if (!claim) {
@@ -188,11 +176,7 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
     if (result.kind === 'invalid_client') {
       // Not the installation's fault: it stays INSTALLED with its tokens, and fixing the credentials brings
       // every installation that uses them back. Logged once per refused pair of credentials.
-      if (refusedClients.size >= SPENT_CAPACITY) refusedClients.clear();
-      refusedClients.set(client, clock.now() + backoffMaxMs);
-      if (!loggedRefusals.has(client)) {
-        if (loggedRefusals.size >= SPENT_CAPACITY) loggedRefusals.clear();
-        loggedRefusals.add(client);
+      if (refusedClients.record(credentials, clock.now(), backoffMaxMs)) {
         logger.error(
           { ...logRef(ref), status: result.status, backoffMs: backoffMaxMs },
           'token refresh failed: the client credentials were refused (fix the Client ID / Client Secret in the connector settings)',
