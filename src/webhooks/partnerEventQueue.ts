@@ -3,20 +3,11 @@ import type { Deps } from '../core/deps';
 import { buildPartnerKey } from '../core/installationRef';
 import { ErrorCode, GatewayError } from '../errors/gatewayError';
 import type { PartnerEventSink } from '../core/partnerEvents';
-import {
-  buildGatewaySignature,
-  buildPartnerEventPayload,
-  buildStandardWebhookSignature,
-  computeRetryDelayMs,
-  GATEWAY_SIGNATURE_HEADER,
-  type PartnerEventPayload,
-} from './partnerEventPayload';
-import { checkWebhookTargetUrl, createWebhookDispatcher, findTargetRefusal, type HostLookup } from './webhookDispatcher';
+import { buildPartnerEventPayload, computeRetryDelayMs, type PartnerEventPayload } from './partnerEventPayload';
+import { createPartnerEventPoster, type DeliveryFailure, type WebhookTarget } from './postPartnerEvent';
+import type { HostLookup } from './webhookDispatcher';
 
-export interface WebhookTarget {
-  url: string;
-  signingSecret: string;
-}
+export type { WebhookTarget } from './postPartnerEvent';
 
 export interface PartnerEventQueueOptions {
   deps: Deps;
@@ -82,12 +73,6 @@ const DEAD_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
 type Outcome = 'delivered' | 'failed' | 'skipped';
 
-interface DeliveryFailure {
-  error: string;
-  /** True when another attempt cannot succeed (the target is refused): the event is recorded dead at once. */
-  permanent: boolean;
-}
-
 /**
  * The durable outbox of partner webhooks (DESIGN.md "Webhooks"). `emit` stores the event and adds it
  * to a due-time sorted set, so nothing lives only in process memory and a restart loses nothing.
@@ -112,47 +97,19 @@ export function createPartnerEventQueue(options: PartnerEventQueueOptions): Part
   const concurrency = options.concurrency ?? 8;
   const random = options.random ?? Math.random;
 
-  const allowPrivateTargets = options.allowPrivateTargets ?? false;
-  const dispatcher = createWebhookDispatcher({ allowPrivateTargets, ...(options.lookup ? { lookup: options.lookup } : {}) });
+  const { post, close: closePoster } = createPartnerEventPoster({
+    fetch: options.deps.fetch,
+    clock,
+    timeoutMs,
+    allowPrivateTargets: options.allowPrivateTargets ?? false,
+    ...(options.lookup ? { lookup: options.lookup } : {}),
+  });
 
   let running = false;
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<unknown> = Promise.resolve();
 
   /** undefined = delivered; else why not, and whether trying again could ever help. */
-  async function post(target: WebhookTarget, payload: PartnerEventPayload): Promise<DeliveryFailure | undefined> {
-    const refused = checkWebhookTargetUrl(target.url, allowPrivateTargets);
-    if (refused !== undefined) return { error: refused, permanent: true };
-    const body = JSON.stringify(payload);
-    const timestampSeconds = Math.floor(clock.now() / 1000);
-    try {
-      const response = await options.deps.fetch(target.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'jobber-gateway-webhooks',
-          'x-gateway-event-id': payload.id,
-          [GATEWAY_SIGNATURE_HEADER]: buildGatewaySignature(body, target.signingSecret),
-          // Standard Webhooks: the same id on every attempt, the time of this attempt, both signed.
-          'webhook-id': payload.id,
-          'webhook-timestamp': String(timestampSeconds),
-          'webhook-signature': buildStandardWebhookSignature(payload.id, timestampSeconds, body, target.signingSecret),
-        },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
-        // The guarded pool (Node's fetch honours undici's `dispatcher`): see createWebhookDispatcher.
-        dispatcher,
-      } as RequestInit);
-      await response.arrayBuffer().catch(() => undefined);
-      return response.status >= 200 && response.status < 300 ? undefined : { error: `HTTP ${response.status}`, permanent: false };
-    } catch (error) {
-      const refusal = findTargetRefusal(error);
-      if (refusal !== undefined) return { error: refusal, permanent: true };
-      return { error: error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : 'unreachable', permanent: false };
-    }
-  }
-
   async function settle(id: string, record: QueuedPartnerEvent, failure: DeliveryFailure | undefined): Promise<Outcome> {
     const log = { eventId: id, partnerId: record.partnerId, type: record.payload.type };
     if (failure === undefined) {
@@ -263,7 +220,7 @@ export function createPartnerEventQueue(options: PartnerEventQueueOptions): Part
       clearTimeout(timer);
       timer = undefined;
       await current;
-      await dispatcher.close().catch(() => undefined);
+      await closePoster();
     },
     runOnce,
     async listDead(partnerId, limit = 100) {
