@@ -8,7 +8,7 @@ import { createCallbackRouter } from './connector/callbackRouter';
 import { createConnectorService } from './connector/connectorService';
 import type { Deps } from './core/deps';
 import type { SecretBox } from './crypto/secretBox';
-import { formatError } from './errors/formatError';
+import { createFormatError } from './errors/formatError';
 import { buildGatewaySchema, buildLocalSchema, loadJobberSchema, loadLocalTypeDefs, type JobberSchemaSnapshot } from './gateway/buildGatewaySchema';
 import { createCostEstimator } from './gateway/costEstimator';
 import { createFastPathCache } from './gateway/fastPathCache';
@@ -53,7 +53,19 @@ export type AppConfig = Pick<
   | 'tokenKeeperIdleMs'
   | 'throttleMaxWaitMs'
 > &
-  Partial<Pick<Config, 'cacheRecheckMs' | 'metricsToken' | 'metricsPort'>>;
+  Partial<
+    Pick<
+      Config,
+      | 'cacheRecheckMs'
+      | 'metricsToken'
+      | 'metricsPort'
+      | 'maxQueryCost'
+      | 'queryCostMaxNodes'
+      | 'webhookAllowPrivateTargets'
+      | 'jobberWebhookMaxAgeMs'
+      | 'localMaxStoreReads'
+    >
+  >;
 
 export interface AppOptions {
   config: AppConfig;
@@ -84,6 +96,8 @@ export interface GatewayApp {
   metricsHandler: RequestListener;
   /** Starts the background work: the token keeper and the partner webhook queue. */
   startBackground(): void;
+  /** The process is about to stop: `/readyz` answers 503 from now on; requests are still served. */
+  beginShutdown(): void;
   /** Stops background work and Apollo; the caller closes the HTTP server and the store. */
   close(): Promise<void>;
   /** Convenience for tests and main: listen on a port (0 = any) on 127.0.0.1 unless `host` is given. */
@@ -126,6 +140,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
   const events = createPartnerEventQueue({
     deps,
     onDelivery: telemetry.onDelivery,
+    allowPrivateTargets: config.webhookAllowPrivateTargets === true,
     getWebhookTarget: async (partnerId: string) => {
       const settings = await connectorOrFail().getSettings(partnerId);
       if (!settings.webhookUrl) return null;
@@ -150,6 +165,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     accessTokens: refresher,
     events,
     publicUrl: config.publicUrl,
+    allowPrivateWebhookTargets: config.webhookAllowPrivateTargets === true,
     jobberBaseUrl: config.jobberBaseUrl,
     jobberTimeoutMs: config.jobberTimeoutMs,
     apiVersion,
@@ -160,8 +176,9 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
   invalidation.listen((change) => change.kind === 'installation' && refresher.forget(change));
   const pacer = createRateLimiter({
     deps,
-    estimateCost: createCostEstimator(jobber.schema),
+    estimateCost: createCostEstimator(jobber.schema, config.queryCostMaxNodes === undefined ? {} : { maxNodes: config.queryCostMaxNodes }),
     maxWaitMs: config.throttleMaxWaitMs,
+    ...(config.maxQueryCost === undefined ? {} : { maxQueryCost: config.maxQueryCost }),
     onPaced: telemetry.onPaced,
   });
   const transport = createFastPathTransport({ timeoutMs: config.jobberTimeoutMs });
@@ -179,11 +196,11 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
   const keeper = createTokenKeeper({ deps, refresher, idleMs: config.tokenKeeperIdleMs });
   const services = { partners, sessions, connector, forwarder, signingSecrets };
 
-  const localSchema = buildLocalSchema(loadLocalTypeDefs());
+  const localSchema = buildLocalSchema(loadLocalTypeDefs(), config.localMaxStoreReads === undefined ? {} : { maxStoreReads: config.localMaxStoreReads });
   const schema = buildGatewaySchema({ jobber: jobber.schema, local: localSchema, executor: createJobberExecutor() });
   const apollo = new ApolloServer<RequestContext>({
     schema,
-    formatError,
+    formatError: createFormatError(logger),
     plugins: buildGatewayPlugins(logger),
     includeStacktraceInErrorResponses: false,
     introspection: true,
@@ -219,12 +236,21 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     onError: (error) => logger.error({ err: error }, 'metrics not rendered'),
   });
   // With METRICS_PORT, /metrics is served there only (metricsHandler); the main port answers it 404.
-  web.use(createHealthRouter({ store, isSchemaLoaded: () => true, metrics: config.metricsPort === undefined ? metricsEndpoint : undefined }));
+  let draining = false;
+  web.use(
+    createHealthRouter({
+      store,
+      isSchemaLoaded: () => true,
+      metrics: config.metricsPort === undefined ? metricsEndpoint : undefined,
+      isDraining: () => draining,
+    }),
+  );
   web.use(
     createJobberWebhookRouter({
       deps,
       findInstallations: (jobberAccountId) => connectorOrFail().findInstallationsByJobberAccountId(jobberAccountId),
       onEvent: createJobberWebhookHandler({ markDisconnected: (ref, reason) => connectorOrFail().markDisconnected(ref, reason), sink: events }),
+      ...(config.jobberWebhookMaxAgeMs === undefined ? {} : { maxEventAgeMs: config.jobberWebhookMaxAgeMs }),
     }),
   );
   web.use(createCallbackRouter(connector, { explorerUrl: options.demo ? `${config.publicUrl}/graphql` : undefined }));
@@ -255,6 +281,9 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     startBackground() {
       keeper.start();
       events.start();
+    },
+    beginShutdown() {
+      draining = true;
     },
     async close() {
       await invalidation.close();

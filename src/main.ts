@@ -4,8 +4,8 @@
  *   tsx src/main.ts sandbox    the Jobber sandbox alone (npm run sandbox)
  *   tsx src/main.ts demo       sandbox + gateway + embedded store + a demo partner (npm run demo)
  */
-import { createServer, type Server } from 'node:http';
-import { createApp } from './app';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createApp, type GatewayApp } from './app';
 import { loadConfig, type Config } from './config/config';
 import { systemClock, type Deps } from './core/deps';
 import { createSecretBox } from './crypto/secretBox';
@@ -20,13 +20,16 @@ import type { Sandbox } from './sandbox/sandbox';
 
 type Closer = () => Promise<void>;
 
-function onShutdown(logger: { info(msg: string): void }, closers: Closer[]): void {
+/** Past the drain, how long closing may take before the process exits anyway (code 1). */
+const CLOSE_TIMEOUT_MS = 10_000;
+
+function onShutdown(logger: { info(msg: string): void }, closers: Closer[], drainMs = 0): void {
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
     logger.info(`${signal} received, shutting down`);
-    const timer = setTimeout(() => process.exit(1), 10_000);
+    const timer = setTimeout(() => process.exit(1), drainMs + CLOSE_TIMEOUT_MS);
     timer.unref();
     void (async () => {
       for (const close of closers.reverse()) await close().catch(() => undefined);
@@ -35,6 +38,34 @@ function onShutdown(logger: { info(msg: string): void }, closers: Closer[]): voi
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/** Counts the server's in-flight requests; once draining, answers ask clients to close their connection. */
+function trackRequests(server: Server): { inFlight(): number; startDraining(): void } {
+  let inFlight = 0;
+  let draining = false;
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+    inFlight++;
+    if (draining) res.setHeader('connection', 'close');
+    res.once('close', () => inFlight--);
+  });
+  return { inFlight: () => inFlight, startDraining: () => void (draining = true) };
+}
+
+/**
+ * The first step of a shutdown: `/readyz` answers 503 at once (the load balancer stops sending new
+ * work), requests keep being served for `drainMs`, then until none is in flight (bounded), and only
+ * then does the server stop accepting.
+ */
+function drainRequests(app: GatewayApp, requests: ReturnType<typeof trackRequests>, drainMs: number, logger: { info(obj: object, msg: string): void }): Closer {
+  return async () => {
+    app.beginShutdown();
+    requests.startDraining();
+    logger.info({ drainMs, inFlight: requests.inFlight() }, 'draining: /readyz answers 503');
+    await new Promise((resolve) => setTimeout(resolve, drainMs));
+    const deadline = Date.now() + CLOSE_TIMEOUT_MS - 1000;
+    while (requests.inFlight() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  };
 }
 
 function closeServer(server: Server): Closer {
@@ -50,7 +81,7 @@ function closeServer(server: Server): Closer {
 async function startGateway(config: Config, mode: 'gateway' | 'demo'): Promise<void> {
   const logger = createLogger(config.logLevel);
   const closers: Closer[] = [];
-  onShutdown(logger, closers);
+  onShutdown(logger, closers, config.shutdownDrainMs);
   let jobberBaseUrl = config.jobberBaseUrl;
   let sandbox: Sandbox | undefined;
   let jobber: JobberSchemaSnapshot | undefined;
@@ -90,6 +121,7 @@ async function startGateway(config: Config, mode: 'gateway' | 'demo'): Promise<v
   closers.push(() => app.close());
   const host = mode === 'demo' ? '127.0.0.1' : '0.0.0.0';
   const { server } = await app.listen(config.port, host);
+  const requests = trackRequests(server);
   closers.push(closeServer(server));
   if (config.metricsPort !== undefined) {
     const metricsServer = createServer(app.metricsHandler);
@@ -99,6 +131,8 @@ async function startGateway(config: Config, mode: 'gateway' | 'demo'): Promise<v
     });
     closers.push(closeServer(metricsServer));
   }
+  // Closers run last-in first: the drain runs before the servers stop accepting.
+  closers.push(drainRequests(app, requests, config.shutdownDrainMs, logger));
   app.startBackground();
   logger.info(
     {
@@ -140,6 +174,8 @@ async function main(): Promise<void> {
   if (mode === 'demo') {
     // The demo is everything local: the embedded store, whatever Redis the shell may point at.
     env.DATA_DIR ??= '.data/demo';
+    // A demo partner's webhook receiver runs on this machine.
+    env.WEBHOOK_ALLOW_PRIVATE_TARGETS ??= 'true';
     delete env.REDIS_URL;
     delete env.REDIS_CLUSTER_NODES;
   }

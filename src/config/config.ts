@@ -37,6 +37,15 @@ const envSchema = z
     THROTTLE_MAX_WAIT_MS: z.coerce.number().int().min(0).default(2000),
     /** Longest time a process serves cached credentials and tokens before reading the store again (the fallback for a lost invalidation). */
     CACHE_RECHECK_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+    QUERY_MAX_COST: positiveInt.default(10_000),
+    QUERY_COST_MAX_NODES: positiveInt.default(20_000),
+    LOCAL_MAX_STORE_READS: positiveInt.default(50),
+    JOBBER_WEBHOOK_MAX_AGE_MS: positiveInt.default(24 * 3600 * 1000),
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: z
+      .enum(['true', 'false'], { message: 'must be true or false' })
+      .default('false')
+      .transform((value) => value === 'true'),
+    SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(0),
     SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** A scrape of /metrics must send `Authorization: Bearer <METRICS_TOKEN>`. */
@@ -88,6 +97,18 @@ export interface Config {
    * the store again: how long a change reaches a process that missed its invalidation message.
    */
   cacheRecheckMs: number;
+  /** Largest estimated Jobber cost forwarded (Jobber's bucket maximum); above: QUERY_TOO_COSTLY. */
+  maxQueryCost: number;
+  /** Steps the cost estimate may take per request; past it: QUERY_TOO_COSTLY. */
+  queryCostMaxNodes: number;
+  /** Distinct store-reading local fields one operation may select; past it: TOO_MANY_STORE_READS. */
+  localMaxStoreReads: number;
+  /** Jobber webhooks that occurred longer ago are ignored (replays), ms. */
+  jobberWebhookMaxAgeMs: number;
+  /** Partner webhooks may go to loopback/private/link-local addresses (the demo; tests). */
+  webhookAllowPrivateTargets: boolean;
+  /** After SIGTERM, how long to keep serving (with /readyz at 503) before closing, ms; in-flight requests are always awaited. */
+  shutdownDrainMs: number;
   sandboxPort: number;
   logLevel: Env['LOG_LEVEL'];
   /** METRICS_TOKEN; undefined = /metrics is open (to whoever reaches its port). */
@@ -133,6 +154,12 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       tokenKeeperIdleMs: e.TOKEN_KEEPER_IDLE_MS,
       throttleMaxWaitMs: e.THROTTLE_MAX_WAIT_MS,
       cacheRecheckMs: e.CACHE_RECHECK_MS,
+      maxQueryCost: e.QUERY_MAX_COST,
+      queryCostMaxNodes: e.QUERY_COST_MAX_NODES,
+      localMaxStoreReads: e.LOCAL_MAX_STORE_READS,
+      jobberWebhookMaxAgeMs: e.JOBBER_WEBHOOK_MAX_AGE_MS,
+      webhookAllowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+      shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
       sandboxPort: e.SANDBOX_PORT,
       logLevel: e.LOG_LEVEL,
       metricsToken: e.METRICS_TOKEN,

@@ -73,7 +73,7 @@ export function createCallbackHandler(options: CallbackHandlerOptions): (query: 
     });
     if (!exchange.ok) {
       log.warn({ kind: exchange.kind, status: exchange.status }, 'connector install: token exchange failed; installation unchanged');
-      return { kind: 'exchange_failed', reason: exchange.kind === 'invalid_grant' ? 'rejected' : 'unavailable' };
+      return { kind: 'exchange_failed', reason: exchange.kind === 'transient' ? 'unavailable' : 'rejected' };
     }
     const { accessToken, refreshToken, accessTokenExpiresAt } = exchange.tokens;
     if (refreshToken === undefined) {

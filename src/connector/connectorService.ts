@@ -37,6 +37,8 @@ export interface ConnectorServiceOptions
   extends Pick<CallbackHandlerOptions, 'deps' | 'secretBox' | 'tokenClient' | 'tokenStore' | 'accessTokens' | 'events'> {
   /** The gateway's public origin (PUBLIC_URL); the callback is `${publicUrl}/connector/callback`. */
   publicUrl: string;
+  /** Accept a `webhookUrl` on loopback/private/link-local addresses (WEBHOOK_ALLOW_PRIVATE_TARGETS). Default false. */
+  allowPrivateWebhookTargets?: boolean;
   /** Jobber origin (JOBBER_BASE_URL). */
   jobberBaseUrl: string;
   /** Sent as X-JOBBER-GRAPHQL-VERSION on the connector's own Jobber calls, and shown in the settings. */
@@ -93,7 +95,7 @@ export function createConnectorService(options: ConnectorServiceOptions) {
   }
 
   async function updateSettings(partnerId: string, input: ConnectorSettingsInput): Promise<ConnectorSettingsView> {
-    const parsed = parseConnectorSettingsInput(input);
+    const parsed = parseConnectorSettingsInput(input, { allowPrivateWebhookTargets: options.allowPrivateWebhookTargets === true });
     if (!parsed.ok) throw new GatewayError(ErrorCode.BAD_USER_INPUT, parsed.errors.join('; '), { extensions: { problems: parsed.errors } });
     await settingsStore.update(partnerId, parsed.patch);
     logger.info({ partnerId, fields: Object.keys(parsed.patch) }, 'connector settings updated');

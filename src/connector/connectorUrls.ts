@@ -4,6 +4,8 @@
  * the gateway builds itself. Pure.
  */
 
+import { classifyTargetAddress } from '../webhooks/classifyTargetAddress';
+
 export type UrlCheck<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /** Hosts on which plain http is allowed (a developer's own machine); everything else needs https. */
@@ -51,11 +53,27 @@ export function parseReturnUrl(value: string, allowedOrigins: readonly string[])
   return { ok: true, value: url.href };
 }
 
-/** The partner's webhook receiver: https, or http on localhost; no credentials in the URL. */
-export function parseWebhookUrl(value: string): UrlCheck<string> {
+/**
+ * The partner's webhook receiver: https, or http on localhost; no credentials in the URL. Unless
+ * `allowPrivateTargets`, a host that is plainly inside the network (localhost, or an IP literal that is
+ * loopback, private, link-local, metadata, CGNAT, …) is refused here; names are checked again after DNS
+ * resolution at every delivery (src/webhooks/webhookDispatcher.ts).
+ */
+export function parseWebhookUrl(value: string, options: { allowPrivateTargets?: boolean } = {}): UrlCheck<string> {
   const parsed = parseHttpUrl(value);
   if (!parsed.ok) return parsed;
   if (parsed.value.username || parsed.value.password) return { ok: false, reason: 'must not contain credentials' };
+  if (options.allowPrivateTargets !== true) {
+    const host = parsed.value.hostname.replace(/^\[(.*)\]$/, '$1');
+    const verdict = classifyTargetAddress(host);
+    const inside = host === 'localhost' || host.endsWith('.localhost') || (verdict.range !== 'invalid' && !verdict.allowed);
+    if (inside) {
+      return {
+        ok: false,
+        reason: `must not point at a loopback, private, link-local or other non-public address (${host}); the gateway's operator can allow it with WEBHOOK_ALLOW_PRIVATE_TARGETS=true`,
+      };
+    }
+  }
   return { ok: true, value: parsed.value.href };
 }
 

@@ -133,17 +133,17 @@ export function createInstallationLifecycle(options: InstallationLifecycleOption
     },
 
     /** Every installation in one Jobber account with the secret that signs its webhooks (several partners' apps may share an account). */
-    async findByJobberAccountId(jobberAccountId: string): Promise<Array<{ ref: InstallationRef; clientSecret: string }>> {
+    async findByJobberAccountId(jobberAccountId: string): Promise<Array<{ ref: InstallationRef; clientSecret: string; installedAt: number | null }>> {
       const refs = await installations.listByJobberAccount(jobberAccountId);
       const records = await installations.getMany(refs);
       const settingsCache = new Map<string, Promise<{ clientId: string | null; clientSecret: string | null }>>();
-      const found: Array<{ ref: InstallationRef; clientSecret: string }> = [];
+      const found: Array<{ ref: InstallationRef; clientSecret: string; installedAt: number | null }> = [];
       for (const [index, ref] of refs.entries()) {
         const record = records[index] ?? null;
         // The index may hold a stale entry after a reinstall into another Jobber account.
         if (record?.jobberAccountId !== jobberAccountId) continue;
         const credentials = await credentialsOf(ref, record, settingsCache);
-        if (credentials) found.push({ ref, clientSecret: credentials.clientSecret });
+        if (credentials) found.push({ ref, clientSecret: credentials.clientSecret, installedAt: record.installedAt });
       }
       return found;
     },

@@ -35,6 +35,7 @@ function isPrintableWithoutSpaces(text: string): boolean {
  */
 export function parseConnectorSettingsInput(
   input: ConnectorSettingsInput,
+  options: { allowPrivateWebhookTargets?: boolean } = {},
 ): { ok: true; patch: ConnectorSettingsPatch } | { ok: false; errors: string[] } {
   const errors: string[] = [];
   const patch: ConnectorSettingsPatch = {};
@@ -58,7 +59,7 @@ export function parseConnectorSettingsInput(
     if (text === '') {
       patch.webhookUrl = null;
     } else {
-      const result = parseWebhookUrl(text);
+      const result = parseWebhookUrl(text, { allowPrivateTargets: options.allowPrivateWebhookTargets === true });
       if (result.ok) patch.webhookUrl = result.value;
       else errors.push(`webhookUrl ${result.reason}`);
     }

@@ -9,6 +9,13 @@ export const ErrorCode = {
   UPSTREAM_THROTTLED: 'UPSTREAM_THROTTLED',
   UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
   UPSTREAM_TIMEOUT: 'UPSTREAM_TIMEOUT',
+  /**
+   * The query's estimated Jobber cost exceeds what Jobber's bucket can ever hold (or is too large to
+   * estimate): refused locally, never sent. HTTP 200 like every error raised while executing.
+   */
+  QUERY_TOO_COSTLY: 'QUERY_TOO_COSTLY',
+  /** One operation selects more distinct store-reading local fields than allowed (aliases). HTTP 200. */
+  TOO_MANY_STORE_READS: 'TOO_MANY_STORE_READS',
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
@@ -20,6 +27,22 @@ export const httpStatusOf: Partial<Record<ErrorCode, number>> = {
   FORBIDDEN: 403,
   STORE_UNAVAILABLE: 503,
 };
+
+/**
+ * Codes whose message clients see as this fixed text: their own messages may name the store, Redis, its
+ * commands, a key id or a Jobber call's internals. The original message and cause reach the logs only
+ * (formatError). Their `extensions` keep only what is listed in `PUBLIC_EXTENSIONS`.
+ */
+export const fixedMessageOf: Partial<Record<ErrorCode, string>> = {
+  STORE_UNAVAILABLE: 'The gateway cannot reach its store right now; retry shortly.',
+  INTERNAL_SERVER_ERROR: 'Internal server error',
+  UPSTREAM_UNAVAILABLE: 'Jobber is unavailable or answered with an error; retry shortly.',
+  UPSTREAM_TIMEOUT: 'Jobber did not answer in time; retry shortly.',
+  UPSTREAM_THROTTLED: 'Jobber is rate limiting this account; retry later.',
+};
+
+/** The extensions a fixed-message error may still show (all are plain numbers a client can act on). */
+export const PUBLIC_EXTENSIONS: ReadonlySet<string> = new Set(['retryAfterMs', 'upstreamStatus']);
 
 export interface GatewayErrorOptions {
   cause?: unknown;

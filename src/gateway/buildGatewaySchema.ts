@@ -4,7 +4,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { stitchSchemas } from '@graphql-tools/stitch';
 import type { Executor } from '@graphql-tools/utils';
 import { buildSchema, GraphQLSchema } from 'graphql';
-import { buildLocalResolvers } from './localResolvers';
+import { buildLocalResolvers, type LocalResolverOptions } from './localResolvers';
 import { parseJobberSchemaVersion } from './jobberSchemaHeader';
 import type { RequestContext } from './requestContext';
 
@@ -44,8 +44,8 @@ export function findRootFieldCollisions(jobber: GraphQLSchema, local: GraphQLSch
 }
 
 /** The gateway's own schema (settings, install, sessions) with its resolvers. */
-export function buildLocalSchema(localTypeDefs: string): GraphQLSchema {
-  return makeExecutableSchema<RequestContext>({ typeDefs: localTypeDefs, resolvers: buildLocalResolvers() as never });
+export function buildLocalSchema(localTypeDefs: string, resolverOptions: LocalResolverOptions = {}): GraphQLSchema {
+  return makeExecutableSchema<RequestContext>({ typeDefs: localTypeDefs, resolvers: buildLocalResolvers(resolverOptions) as never });
 }
 
 /**

@@ -36,6 +36,8 @@ export interface ForwardPacer {
     request: JobberRequest,
     answer: { status: number; json: JobberResponse | undefined; retryAfterHeader: string | null },
   ): Promise<{ kind: 'ok' } | { kind: 'retry'; waitMs: number } | { kind: 'refuse'; error: GatewayError }>;
+  /** The request left without a Jobber answer (network failure, timeout, a failed token after a 401): release what it held. */
+  abandon?(ref: InstallationRef, request: JobberRequest): Promise<void>;
 }
 
 /**
@@ -117,6 +119,14 @@ export function createJobberForwarder(options: JobberForwarderOptions): JobberFo
         extensions: result.retryAfterMs === undefined ? {} : { retryAfterMs: result.retryAfterMs },
       });
     }
+    if (result.reason === 'client_refused') {
+      throw new GatewayError(
+        ErrorCode.CONNECTOR_NOT_CONFIGURED,
+        'Jobber refused the connector\'s client credentials (Client ID / Client Secret) when refreshing the access token; ' +
+          'correct them with updateConnectorSettings (the installation is kept).',
+        { extensions: { retryAfterMs: result.retryAfterMs } },
+      );
+    }
     if (result.reason === 'reauthorization_required') {
       throw new GatewayError(
         ErrorCode.REAUTHORIZATION_REQUIRED,
@@ -172,8 +182,65 @@ export function createJobberForwarder(options: JobberForwarderOptions): JobberFo
     }
   }
 
+  /** Sends with one refresh after a 401 and one retry after THROTTLED when the pacer allows it. */
+  async function sendPaced(ref: InstallationRef, request: JobberRequest, body: string, firstToken: string): Promise<ForwardResult> {
+    let token = firstToken;
+    let refreshed = false;
+    let throttleRetried = false;
+    for (;;) {
+      const answer = await send(token, body);
+      if (answer.status === 401) {
+        if (answer.text.includes(DISCONNECT_MESSAGE)) {
+          await options.onDisconnected(ref);
+          throw new GatewayError(
+            ErrorCode.CONNECTOR_NOT_INSTALLED,
+            `Account "${ref.accountId}" disconnected the app in Jobber; install the connector again.`,
+          );
+        }
+        if (refreshed) {
+          throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'Jobber refused a freshly refreshed access token.');
+        }
+        refreshed = true;
+        token = await accessTokenFor(ref, token);
+        continue;
+      }
+      const json = parse(answer.text);
+      if (pacer) {
+        const verdict = await paceOrGo(
+          () => pacer.afterResponse(ref, request, { status: answer.status, json, retryAfterHeader: answer.retryAfter }),
+          { kind: 'ok' as const },
+        );
+        if (verdict.kind === 'refuse') throw verdict.error;
+        if (verdict.kind === 'retry' && !throttleRetried) {
+          throttleRetried = true;
+          if (verdict.waitMs > 0) {
+            const paced = observer?.beginPacing();
+            await new Promise((resolve) => setTimeout(resolve, verdict.waitMs));
+            paced?.();
+          }
+          continue;
+        }
+      }
+      if (answer.status === 429) {
+        throw new GatewayError(ErrorCode.UPSTREAM_THROTTLED, 'Jobber is rate limiting this account; retry later.', {
+          extensions: { retryAfterMs: retryAfterMs(answer.retryAfter) },
+        });
+      }
+      if (!json || (answer.status >= 500 && !json.errors)) {
+        throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `Jobber answered HTTP ${answer.status}.`, {
+          extensions: { upstreamStatus: answer.status },
+        });
+      }
+      noteVersioning(json);
+      return { text: answer.text, json };
+    }
+  }
+
   return {
     async forward(ref, request) {
+      // The token first: a request that cannot be sent (not installed, credentials refused) must not take
+      // the pacer's probe or reserve points it will never spend.
+      const token = await accessTokenFor(ref);
       if (pacer) {
         const paced = observer?.beginPacing();
         let verdict;
@@ -189,58 +256,16 @@ export function createJobberForwarder(options: JobberForwarderOptions): JobberFo
         ...(request.variables ? { variables: request.variables } : {}),
         ...(request.operationName ? { operationName: request.operationName } : {}),
       });
-      let token = await accessTokenFor(ref);
-      let refreshed = false;
-      let throttleRetried = false;
-      for (;;) {
-        const answer = await send(token, body);
-        if (answer.status === 401) {
-          if (answer.text.includes(DISCONNECT_MESSAGE)) {
-            await options.onDisconnected(ref);
-            throw new GatewayError(
-              ErrorCode.CONNECTOR_NOT_INSTALLED,
-              `Account "${ref.accountId}" disconnected the app in Jobber; install the connector again.`,
-            );
-          }
-          if (refreshed) {
-            throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'Jobber refused a freshly refreshed access token.');
-          }
-          refreshed = true;
-          token = await accessTokenFor(ref, token);
-          continue;
-        }
-        const json = parse(answer.text);
-        if (pacer) {
-          const verdict = await paceOrGo(
-            () => pacer.afterResponse(ref, request, { status: answer.status, json, retryAfterHeader: answer.retryAfter }),
-            { kind: 'ok' as const },
-          );
-          if (verdict.kind === 'refuse') throw verdict.error;
-          if (verdict.kind === 'retry' && !throttleRetried) {
-            throttleRetried = true;
-            if (verdict.waitMs > 0) {
-              const paced = observer?.beginPacing();
-              await new Promise((resolve) => setTimeout(resolve, verdict.waitMs));
-              paced?.();
-            }
-            continue;
-          }
-        }
-        if (answer.status === 429) {
-          throw new GatewayError(ErrorCode.UPSTREAM_THROTTLED, 'Jobber is rate limiting this account; retry later.', {
-            extensions: { retryAfterMs: retryAfterMs(answer.retryAfter) },
-          });
-        }
-        if (!json || (answer.status >= 500 && !json.errors)) {
-          throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `Jobber answered HTTP ${answer.status}.`, {
-            extensions: { upstreamStatus: answer.status },
-          });
-        }
-        noteVersioning(json);
-        return { text: answer.text, json };
+      try {
+        return await sendPaced(ref, request, body, token);
+      } catch (error) {
+        // After a paced answer this releases nothing; before one, it frees the account's probe at once.
+        await pacer?.abandon?.(ref, request).catch(() => undefined);
+        throw error;
       }
     },
   };
+
 }
 
 /** Retry-After in ms (seconds or an HTTP date); 1000 ms when absent or unreadable. */

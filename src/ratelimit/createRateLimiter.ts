@@ -1,6 +1,7 @@
 import type { Deps } from '../core/deps';
 import { ErrorCode, GatewayError } from '../errors/gatewayError';
 import type { ForwardPacer, JobberRequest, JobberResponse } from '../gateway/jobberForwarder';
+import { MAX_COST_DEPTH, type QueryCostMeasure } from '../jobber/estimateQueryCost';
 import { type CostBuckets, createCostBuckets } from './costBuckets';
 import { decideAfterThrottled, type ObservedCost, parseRetryAfterMs } from './throttleDecision';
 
@@ -13,7 +14,13 @@ export interface RateLimiterOptions {
    * Requested cost of a request by Jobber's rules (see `createCostEstimator`). May throw on a
    * document it cannot read: the request then goes unpaced and Jobber answers it.
    */
-  estimateCost(request: JobberRequest): number;
+  estimateCost(request: JobberRequest): QueryCostMeasure;
+  /**
+   * Largest cost forwarded, points. Jobber's bucket holds at most 10000 (JOBBER.md), so a costlier
+   * query could never run: it is refused here with QUERY_TOO_COSTLY instead of being sent or paced.
+   * Default 10000.
+   */
+  maxQueryCost?: number;
   /** The longest a request is held before forwarding or before its one retry, ms. Default 5000. */
   maxWaitMs?: number;
   /** Wait assumed after a bare 429 (no Retry-After, no bucket), ms. Default 1000. */
@@ -27,6 +34,9 @@ export interface RateLimiterOptions {
   /** Told of every wait and refusal (src/observability). */
   onPaced?(event: PacerEvent): void;
 }
+
+/** Jobber's bucket maximum (JOBBER.md "Rate limits"): no query above it can ever run. */
+export const DEFAULT_MAX_QUERY_COST = 10_000;
 
 /** Added to every pacing wait, ms: the wait is rounded to whole ms, and a request that arrives a hair early is refused. */
 const WAIT_MARGIN_MS = 10;
@@ -51,6 +61,7 @@ export function createRateLimiter(options: RateLimiterOptions): ForwardPacer {
   const maxWaitMs = options.maxWaitMs ?? 5000;
   const fallbackWaitMs = options.fallbackWaitMs ?? 1000;
   const probePollMs = options.probePollMs ?? 25;
+  const maxQueryCost = options.maxQueryCost ?? DEFAULT_MAX_QUERY_COST;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const buckets = options.buckets ?? createCostBuckets({ deps: options.deps });
   const onPaced = options.onPaced ?? (() => undefined);
@@ -65,13 +76,32 @@ export function createRateLimiter(options: RateLimiterOptions): ForwardPacer {
   }
   const states = new WeakMap<JobberRequest, RequestState>();
 
-  function estimate(request: JobberRequest): number {
+  /** The cost to reserve, or the refusal of a query Jobber's bucket could never hold. */
+  function estimate(request: JobberRequest): number | GatewayError {
+    let measured: QueryCostMeasure;
     try {
-      return options.estimateCost(request);
+      measured = options.estimateCost(request);
     } catch (error) {
       logger.debug({ err: error }, 'query cost not estimated; forwarding unpaced');
       return 0;
     }
+    if (!measured.complete) {
+      const why =
+        measured.stoppedBy === 'depth'
+          ? `its selections nest deeper than ${MAX_COST_DEPTH} levels`
+          : `estimating it takes more than ${measured.nodesWalked} steps`;
+      return new GatewayError(ErrorCode.QUERY_TOO_COSTLY, `The query is too large to estimate its cost: ${why}.`, {
+        extensions: measured.stoppedBy === 'depth' ? { maximumDepth: MAX_COST_DEPTH } : { maximumCostSteps: measured.nodesWalked },
+      });
+    }
+    if (measured.cost > maxQueryCost) {
+      return new GatewayError(
+        ErrorCode.QUERY_TOO_COSTLY,
+        `The query's estimated cost (${measured.cost}) exceeds Jobber's maximum of ${maxQueryCost} points per query; ask for fewer items (first/last) or fewer fields.`,
+        { extensions: { estimatedCost: measured.cost, maximumCost: maxQueryCost } },
+      );
+    }
+    return measured.cost;
   }
 
   function throttledError(retryAfterMs: number, stage: 'before_forward' | 'after_throttled'): GatewayError {
@@ -83,7 +113,12 @@ export function createRateLimiter(options: RateLimiterOptions): ForwardPacer {
 
   return {
     async beforeForward(ref, request) {
-      const state: RequestState = { cost: estimate(request), holdsProbe: false, retried: false };
+      const cost = estimate(request);
+      if (cost instanceof GatewayError) {
+        logger.info({ partnerId: ref.partnerId, accountId: ref.accountId, ...cost.extensions }, 'query refused: too costly for Jobber');
+        return { kind: 'refuse', error: cost };
+      }
+      const state: RequestState = { cost, holdsProbe: false, retried: false };
       states.set(request, state);
       if (state.cost <= 0) return { kind: 'go' };
       const deadline = clock.now() + maxWaitMs;
@@ -105,6 +140,15 @@ export function createRateLimiter(options: RateLimiterOptions): ForwardPacer {
         }
         if (remaining === 0) return { kind: 'go' };
         await sleep(Math.min(probePollMs, remaining));
+      }
+    },
+
+    async abandon(ref, request) {
+      const state = states.get(request);
+      // Others of this account wait for the probe's answer: without one, let the next request probe at once.
+      if (state?.holdsProbe) {
+        state.holdsProbe = false;
+        await buckets.releaseProbe(ref);
       }
     },
 

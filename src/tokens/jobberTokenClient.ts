@@ -14,8 +14,14 @@ export interface IssuedTokens {
 
 export type TokenCallResult =
   | { ok: true; tokens: IssuedTokens }
-  /** Any 400/401 from the token endpoint: the code or refresh token is not (or no longer) valid. */
+  /** Any other 400/401 from the token endpoint: the code or refresh token is not (or no longer) valid. */
   | { ok: false; kind: 'invalid_grant'; status: number }
+  /**
+   * A 400/401 whose body says `invalid_client` or `unauthorized_client` (RFC 6749 5.2): the app's client
+   * id or secret was refused. The server authenticates the client before it looks at the grant, so the
+   * code or refresh token sent was neither used nor spent.
+   */
+  | { ok: false; kind: 'invalid_client'; status: number }
   /** 5xx, 429, timeout, network error, unreadable 2xx: nothing learned; the refresh token may be tried later. */
   | { ok: false; kind: 'transient'; status?: number; retryAfterMs?: number; message: string };
 
@@ -61,8 +67,9 @@ export function createJobberTokenClient(options: JobberTokenClientOptions): Jobb
     }
     const now = options.clock.now();
     if (response.status === 400 || response.status === 401) {
-      await response.body?.cancel().catch(() => undefined);
-      return { ok: false, kind: 'invalid_grant', status: response.status };
+      const error = await readOAuthError(response);
+      const aboutClient = error === 'invalid_client' || error === 'unauthorized_client';
+      return { ok: false, kind: aboutClient ? 'invalid_client' : 'invalid_grant', status: response.status };
     }
     if (!response.ok) {
       await response.body?.cancel().catch(() => undefined);
@@ -105,6 +112,19 @@ export function createJobberTokenClient(options: JobberTokenClientOptions): Jobb
     refresh: ({ clientId, clientSecret, refreshToken }) =>
       call({ grant_type: 'refresh_token', client_id: clientId, client_secret: clientSecret, refresh_token: refreshToken }),
   };
+}
+
+/** The `error` member of an OAuth error body (RFC 6749 5.2), when it is JSON; the body is read to at most 64 KB. */
+async function readOAuthError(response: Response): Promise<string | undefined> {
+  try {
+    const text = await response.text();
+    if (text.length > 65_536) return undefined;
+    const body: unknown = JSON.parse(text);
+    const error = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).error : undefined;
+    return typeof error === 'string' ? error : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `Retry-After` as delta-seconds or an HTTP date, in ms from `now`; undefined when absent or unreadable. */

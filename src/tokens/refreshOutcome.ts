@@ -15,6 +15,8 @@ export type RefreshOutcome =
   | { kind: 'ok'; token: CachedToken; refreshed: boolean }
   | { kind: 'not_installed' }
   | { kind: 'reauthorization_required' }
+  /** Jobber refused the app's client credentials: the installation and its refresh token are intact. */
+  | { kind: 'client_refused'; retryAfterMs: number }
   | { kind: 'transient'; message: string; retryAfterMs?: number };
 
 export function toAccessTokenResult(outcome: RefreshOutcome): AccessTokenResult {
@@ -22,6 +24,7 @@ export function toAccessTokenResult(outcome: RefreshOutcome): AccessTokenResult 
   if (outcome.kind === 'transient') {
     return { ok: false, reason: 'transient', message: outcome.message, ...(outcome.retryAfterMs === undefined ? {} : { retryAfterMs: outcome.retryAfterMs }) };
   }
+  if (outcome.kind === 'client_refused') return { ok: false, reason: 'client_refused', retryAfterMs: outcome.retryAfterMs };
   return { ok: false, reason: outcome.kind };
 }
 

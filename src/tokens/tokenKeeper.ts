@@ -39,7 +39,7 @@ export function createTokenKeeper(options: TokenKeeperOptions): TokenKeeper {
   let stopped = true;
 
   async function runOnce(): Promise<KeeperPassSummary> {
-    const summary: KeeperPassSummary = { refreshed: 0, skipped: 0, not_installed: 0, reauthorization_required: 0, transient: 0, failed: 0 };
+    const summary: KeeperPassSummary = { refreshed: 0, skipped: 0, not_installed: 0, reauthorization_required: 0, client_refused: 0, transient: 0, failed: 0 };
     const cutoff = deps.clock.now() - idleMs;
     const due = await deps.store.zRangeByScore(KEEPER_INDEX_KEY, Number.NEGATIVE_INFINITY, cutoff, batch);
     // Each process walks the batch in its own random order, so concurrent keepers mostly take different locks.

@@ -2,6 +2,7 @@ import { encodeInstallationRef, type InstallationRef } from '../core/installatio
 import { ErrorCode, isGatewayError } from '../errors/gatewayError';
 import type { AccessTokenProvider, AccessTokenResult } from './accessTokenProvider';
 import { isRefreshLockHeld, tryAcquireRefreshLock, tryClaimRefreshToken, type HeldRefreshLock } from './refreshLock';
+import { createClientRefusals } from './clientRefusals';
 import { fingerprintRefreshToken as fingerprint, toAccessTokenResult as toResult, type CachedToken, type RefreshOutcome as Outcome } from './refreshOutcome';
 import { resolveRefresherSettings, type TokenRefresherOptions } from './refresherSettings';
 import { shouldRefresh } from './shouldRefresh';
@@ -9,7 +10,7 @@ import type { TokenPair, TokenRecord } from './tokenStore';
 
 export type { TokenRefresherOptions } from './refresherSettings';
 
-export type RefreshNowOutcome = 'refreshed' | 'skipped' | 'not_installed' | 'reauthorization_required' | 'transient';
+export type RefreshNowOutcome = 'refreshed' | 'skipped' | 'not_installed' | 'reauthorization_required' | 'client_refused' | 'transient';
 
 export interface TokenRefresher extends AccessTokenProvider {
   /** Refreshes now under the same locks (the keeper); with `onlyIfIdleSince` (ms), only if not refreshed since. */
@@ -43,6 +44,7 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
   const inflight = new Map<string, Promise<Outcome>>();
   const backoff = new Map<string, { until: number; failures: number; message: string }>();
   const spent = new Set<string>();
+  const refusedClients = createClientRefusals();
   /** A pair Jobber issued whose save threw (store down): saved on the next flight instead of refreshing. */
   const unsaved = new Map<string, { expectedRaw: string; pair: TokenPair }>();
 
@@ -150,6 +152,8 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
     }
     const credentials = await options.getCredentials(ref);
     if (!credentials) return requireReauthorization(ref, id, current, 'credentials_missing');
+    const refusedForMs = refusedClients.remainingMs(credentials, clock.now());
+    if (refusedForMs !== undefined) return clientRefused(refusedForMs, current, intent);
 
     const claim = await tryClaimRefreshToken(ref, fingerprint(current.refreshToken), { store, ttlMs: claimTtlMs });
     if (!claim) {
@@ -161,7 +165,8 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
     // Only a transient failure, or a success without rotation (the token stays valid), gives the token back;
     // an accepted-and-rotated or refused one stays claimed until the TTL and spent in this process for good.
     const rotated = result.ok && result.tokens.refreshToken !== undefined && result.tokens.refreshToken !== current.refreshToken;
-    if ((result.ok && !rotated) || (!result.ok && result.kind === 'transient')) {
+    // invalid_client: the endpoint refused the client before it looked at the refresh token, which stays valid.
+    if ((result.ok && !rotated) || (!result.ok && (result.kind === 'transient' || result.kind === 'invalid_client'))) {
       await claim.release();
       spent.delete(fingerprint(current.refreshToken));
     }
@@ -175,6 +180,17 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
       };
       return saveIssued(ref, id, current, pair, lock);
     }
+    if (result.kind === 'invalid_client') {
+      // Not the installation's fault: it stays INSTALLED with its tokens, and fixing the credentials brings
+      // every installation that uses them back. Logged once per refused pair of credentials.
+      if (refusedClients.record(credentials, clock.now(), backoffMaxMs)) {
+        logger.error(
+          { ...logRef(ref), status: result.status, backoffMs: backoffMaxMs },
+          'token refresh failed: the client credentials were refused (fix the Client ID / Client Secret in the connector settings)',
+        );
+      }
+      return clientRefused(backoffMaxMs, current, intent);
+    }
     if (result.kind === 'invalid_grant') {
       // Another process may have rotated the token after we read it (only possible if a lock was lost).
       const latest = await tokenStore.read(ref);
@@ -187,6 +203,14 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
     backoff.set(id, { until: clock.now() + delay, failures, message: result.message });
     logger.warn({ ...logRef(ref), status: result.status, failures, backoffMs: delay }, `token refresh failed: ${result.message}`);
     return transient(result.message, delay, current, intent);
+  }
+
+  /** Like a transient failure, a still-valid access token beats the error. */
+  function clientRefused(retryAfterMs: number, record: TokenRecord, intent: FlightIntent): Outcome {
+    if (intent.onlyIfIdleSince === undefined && record.accessTokenExpiresAt > clock.now() && record.accessToken !== intent.rejected) {
+      return { kind: 'ok', token: toCached(record), refreshed: false };
+    }
+    return { kind: 'client_refused', retryAfterMs };
   }
 
   async function saveIssued(ref: InstallationRef, id: string, expected: TokenRecord, pair: TokenPair, lock: HeldRefreshLock): Promise<Outcome> {

@@ -3,12 +3,15 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { Deps } from '../core/deps';
 import { buildInstallationKey, type InstallationRef } from '../core/installationRef';
 import { isValidJobberWebhookSignature } from '../jobber/signJobberWebhook';
+import { classifyWebhookAge } from './classifyWebhookAge';
 import { type JobberWebhookEvent, parseJobberWebhook } from './parseJobberWebhook';
 
 /** An installation in the Jobber account a webhook names, with its app's client secret. */
 export interface JobberWebhookCandidate {
   ref: InstallationRef;
   clientSecret: string;
+  /** When the installation was (last) installed, ms; events from before it are ignored. */
+  installedAt?: number | null;
 }
 
 /** A webhook whose signature verified with `ref`'s client secret. */
@@ -17,14 +20,20 @@ export interface VerifiedJobberWebhook extends JobberWebhookEvent {
 }
 
 export interface JobberWebhookRouterOptions {
-  deps: Pick<Deps, 'store' | 'logger'>;
+  deps: Pick<Deps, 'store' | 'logger' | 'clock'>;
   /** Installations whose Jobber account id is `jobberAccountId` (several partners' apps may share one account). */
   findInstallations(jobberAccountId: string): Promise<JobberWebhookCandidate[]>;
   /** The work, run after the 200 is sent; a rejection is logged, never unhandled. */
   onEvent(event: VerifiedJobberWebhook): Promise<void>;
-  /** How long a (topic, itemId, occurredAt) is remembered per installation, ms. Default 3 days. */
+  /** How long a (topic, itemId, occurredAt) is remembered per installation, ms. Default 3 days; never less than maxEventAgeMs + 2 * skew. */
   dedupeTtlMs?: number;
+  /** Events that occurred longer ago than this are ignored (200, logged), ms. Default 24 hours (JOBBER_WEBHOOK_MAX_AGE_MS). */
+  maxEventAgeMs?: number;
 }
+
+/** Clock difference tolerated between Jobber and the gateway (future events, events just before an install). */
+const CLOCK_SKEW_MS = 5 * 60 * 1000;
+export const DEFAULT_JOBBER_WEBHOOK_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
 export const JOBBER_SIGNATURE_HEADER = 'x-jobber-hmac-sha256';
 const THREE_DAYS_MS = 3 * 24 * 60 * 60 * 1000;
@@ -36,8 +45,10 @@ const THREE_DAYS_MS = 3 * 24 * 60 * 60 * 1000;
  * answered 200 at once, and handed to `onEvent` after the answer.
  */
 export function createJobberWebhookRouter(options: JobberWebhookRouterOptions): Router {
-  const { store, logger } = options.deps;
-  const dedupeTtlMs = options.dedupeTtlMs ?? THREE_DAYS_MS;
+  const { store, logger, clock } = options.deps;
+  const maxEventAgeMs = options.maxEventAgeMs ?? DEFAULT_JOBBER_WEBHOOK_MAX_AGE_MS;
+  // A replay is caught by the dedupe record while it lives and by the age bound after: no gap between them.
+  const dedupeTtlMs = Math.max(options.dedupeTtlMs ?? THREE_DAYS_MS, maxEventAgeMs + 2 * CLOCK_SKEW_MS);
   const router = express.Router();
 
   router.post('/webhooks/jobber', express.raw({ type: '*/*', limit: '1mb' }), async (req: Request, res: Response) => {
@@ -57,10 +68,27 @@ export function createJobberWebhookRouter(options: JobberWebhookRouterOptions): 
     let dedupeKey: string;
     try {
       const candidates = await options.findInstallations(parsed.event.jobberAccountId);
-      ref = candidates.find((candidate) => isValidJobberWebhookSignature(rawBody, candidate.clientSecret, signature.trim()))?.ref;
-      if (!ref) {
+      const verified = candidates.find((candidate) => isValidJobberWebhookSignature(rawBody, candidate.clientSecret, signature.trim()));
+      ref = verified?.ref;
+      if (!verified || !ref) {
         logger.warn({ topic: parsed.event.topic, candidates: candidates.length }, 'Jobber webhook with no verifying installation');
         res.status(401).json({ error: 'invalid signature' });
+        return;
+      }
+      const age = classifyWebhookAge({
+        occurredAt: parsed.event.occurredAt,
+        installedAt: verified.installedAt,
+        now: clock.now(),
+        maxAgeMs: maxEventAgeMs,
+        skewMs: CLOCK_SKEW_MS,
+      });
+      if (age !== 'fresh') {
+        // Signed by Jobber but too old, from the future, or from an earlier install: a 200 so it is not sent again.
+        logger.info(
+          { reason: age, topic: parsed.event.topic, occurredAt: parsed.event.occurredAt, partnerId: ref.partnerId, accountId: ref.accountId },
+          `Jobber webhook ignored (${age})`,
+        );
+        res.status(200).json({ ok: true, ignored: age });
         return;
       }
       dedupeKey = buildDedupeKey(ref, parsed.event);

@@ -20,6 +20,7 @@ export interface PartnerEventPayload {
 
 export const JOBBER_EVENT_TYPE = 'jobber.webhook';
 export const GATEWAY_SIGNATURE_HEADER = 'x-gateway-signature';
+const STANDARD_SECRET_PREFIX = 'whsec_';
 
 export function buildPartnerEventPayload(event: PartnerEvent, id: string, createdAtMs: number): PartnerEventPayload {
   const createdAt = new Date(createdAtMs).toISOString();
@@ -48,9 +49,29 @@ export function buildPartnerEventPayload(event: PartnerEvent, id: string, create
   };
 }
 
-/** `X-Gateway-Signature: sha256=<hex HMAC-SHA256 of the exact body, keyed with the partner's signing secret>`. */
+/**
+ * `X-Gateway-Signature: sha256=<hex HMAC-SHA256 of the exact body, keyed with the partner's signing secret>`.
+ * Kept for receivers written before Standard Webhooks; it signs no time, so it cannot stop a replay.
+ */
 export function buildGatewaySignature(body: string | Buffer, signingSecret: string): string {
   return `sha256=${createHmac('sha256', signingSecret).update(body).digest('hex')}`;
+}
+
+/**
+ * Standard Webhooks (standardwebhooks.com) `webhook-signature`: `v1,<base64 HMAC-SHA256 of
+ * "<webhook-id>.<webhook-timestamp>.<body>">`, keyed with the bytes of the secret (`whsec_<base64>`).
+ * The timestamp (unix seconds of this attempt) is signed, so a receiver that refuses old timestamps
+ * (5 minutes in the reference libraries) cannot be fed a captured delivery again.
+ */
+export function buildStandardWebhookSignature(id: string, timestampSeconds: number, body: string, signingSecret: string): string {
+  const mac = createHmac('sha256', standardWebhookKey(signingSecret)).update(`${id}.${timestampSeconds}.${body}`).digest('base64');
+  return `v1,${mac}`;
+}
+
+/** The HMAC key of a `whsec_<base64>` secret (older secrets are base64url, which Node decodes too). */
+function standardWebhookKey(signingSecret: string): Buffer {
+  if (!signingSecret.startsWith(STANDARD_SECRET_PREFIX)) return Buffer.from(signingSecret, 'utf8');
+  return Buffer.from(signingSecret.slice(STANDARD_SECRET_PREFIX.length), 'base64');
 }
 
 /** What a partner runs to check a delivery (constant time, equal-length buffers only). */

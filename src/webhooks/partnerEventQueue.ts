@@ -3,18 +3,11 @@ import type { Deps } from '../core/deps';
 import { buildPartnerKey } from '../core/installationRef';
 import { ErrorCode, GatewayError } from '../errors/gatewayError';
 import type { PartnerEventSink } from '../core/partnerEvents';
-import {
-  buildGatewaySignature,
-  buildPartnerEventPayload,
-  computeRetryDelayMs,
-  GATEWAY_SIGNATURE_HEADER,
-  type PartnerEventPayload,
-} from './partnerEventPayload';
+import { buildPartnerEventPayload, computeRetryDelayMs, type PartnerEventPayload } from './partnerEventPayload';
+import { createPartnerEventPoster, type DeliveryFailure, type WebhookTarget } from './postPartnerEvent';
+import type { HostLookup } from './webhookDispatcher';
 
-export interface WebhookTarget {
-  url: string;
-  signingSecret: string;
-}
+export type { WebhookTarget } from './postPartnerEvent';
 
 export interface PartnerEventQueueOptions {
   deps: Deps;
@@ -42,6 +35,14 @@ export interface PartnerEventQueueOptions {
   random?: () => number;
   /** Told how each delivery attempt ended (metrics): dropped = the partner has no webhookUrl. */
   onDelivery?(outcome: 'delivered' | 'retry' | 'dead' | 'dropped'): void;
+  /**
+   * Deliver to loopback, private (RFC 1918, fc00::/7), link-local, metadata, CGNAT and other non-public
+   * addresses too (WEBHOOK_ALLOW_PRIVATE_TARGETS; the demo). Default false: such a delivery is refused
+   * after DNS resolution and the event is recorded dead at once with the reason.
+   */
+  allowPrivateTargets?: boolean;
+  /** How webhook host names are resolved. Default `dns.lookup`. */
+  lookup?: HostLookup;
 }
 
 /** One queued event as stored at `jg:webhooks:event:<id>`. */
@@ -99,42 +100,31 @@ export function createPartnerEventQueue(options: PartnerEventQueueOptions): Part
   const random = options.random ?? Math.random;
   const onDelivery = options.onDelivery ?? (() => undefined);
 
+  const { post, close: closePoster } = createPartnerEventPoster({
+    fetch: options.deps.fetch,
+    clock,
+    timeoutMs,
+    allowPrivateTargets: options.allowPrivateTargets ?? false,
+    ...(options.lookup ? { lookup: options.lookup } : {}),
+  });
+
   let running = false;
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<unknown> = Promise.resolve();
 
-  async function post(target: WebhookTarget, payload: PartnerEventPayload): Promise<string | undefined> {
-    const body = JSON.stringify(payload);
-    try {
-      const response = await options.deps.fetch(target.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'jobber-gateway-webhooks',
-          'x-gateway-event-id': payload.id,
-          [GATEWAY_SIGNATURE_HEADER]: buildGatewaySignature(body, target.signingSecret),
-        },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      await response.arrayBuffer().catch(() => undefined);
-      return response.status >= 200 && response.status < 300 ? undefined : `HTTP ${response.status}`;
-    } catch (error) {
-      return error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : 'unreachable';
-    }
-  }
-
-  async function settle(id: string, record: QueuedPartnerEvent, error: string | undefined): Promise<Outcome> {
+  /** undefined = delivered; else why not, and whether trying again could ever help. */
+  async function settle(id: string, record: QueuedPartnerEvent, failure: DeliveryFailure | undefined): Promise<Outcome> {
     const log = { eventId: id, partnerId: record.partnerId, type: record.payload.type };
-    if (error === undefined) {
+    if (failure === undefined) {
       await store.zRem(DUE_KEY, id);
       await store.del(eventKey(id));
       return 'delivered';
     }
+    const { error } = failure;
     const attempts = record.attempts + 1;
     const now = clock.now();
-    if (attempts >= maxAttempts) {
+    // A refused target is refused again on every try: recorded dead now rather than retried.
+    if (attempts >= maxAttempts || failure.permanent) {
       const dead: QueuedPartnerEvent = { ...record, attempts, lastError: error, deadAt: new Date(now).toISOString() };
       await store.set(eventKey(id), JSON.stringify(dead), { ttlMs: DEAD_TTL_MS });
       await store.zAdd(deadKey(record.partnerId), now, id);
@@ -239,6 +229,7 @@ export function createPartnerEventQueue(options: PartnerEventQueueOptions): Part
       clearTimeout(timer);
       timer = undefined;
       await current;
+      await closePoster();
     },
     runOnce,
     async listDead(partnerId, limit = 100) {

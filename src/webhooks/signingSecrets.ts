@@ -10,7 +10,7 @@ export interface SigningSecretsOptions {
 }
 
 /**
- * Per-partner secrets that sign partner webhooks (`X-Gateway-Signature`). `rotate` is the only way
+ * Per-partner secrets that sign partner webhooks (`webhook-signature`, and `X-Gateway-Signature`). `rotate` is the only way
  * to see one: the partner is shown it once and it is kept sealed. Rotation takes effect at once for
  * every delivery not yet sent.
  */
@@ -27,7 +27,8 @@ export interface SigningSecrets {
 }
 
 const PREFIX = 'whsec_';
-const newSecret = (): string => `${PREFIX}${randomBytes(32).toString('base64url')}`;
+/** Standard Webhooks' secret format: `whsec_` and the standard base64 of a 256-bit key. */
+const newSecret = (): string => `${PREFIX}${randomBytes(32).toString('base64')}`;
 
 export function createSigningSecrets(options: SigningSecretsOptions): SigningSecrets {
   const { store, secretBox } = options;

@@ -81,7 +81,7 @@ describe.each([
     expect(await fx.service.getCredentials({ partnerId, accountId })).toEqual(app);
     expect(await fx.refresher.refreshNow({ partnerId, accountId })).toBe('refreshed');
     const found = await fx.service.findInstallationsByJobberAccountId(installed?.jobberAccountId as string);
-    expect(found).toEqual([{ ref: { partnerId, accountId }, clientSecret: app.clientSecret }]);
+    expect(found).toEqual([{ ref: { partnerId, accountId }, clientSecret: app.clientSecret, installedAt: expect.any(Number) }]);
 
     const query = await queryJobber(partnerId, accountId);
     expect(query.status).toBe(200);

@@ -1,3 +1,4 @@
+import { buildInstallationKey } from '../../../src/core/installationRef';
 import { createSandbox, type Sandbox } from '../../../src/sandbox/sandbox';
 import { createTestPartner, installAccount, postGraphql, startTestGateway, type TestGateway, type TestPartner } from '../../support/testGateway';
 
@@ -65,6 +66,24 @@ describe('pacing expensive queries through the gateway', () => {
       expect(sandbox.control.counters().graphqlCalls - callsBefore).toBe(burst.length - refused.length);
     } finally {
       await tight.close();
+    }
+  });
+});
+
+describe('a forward that fails before Jobber answers', () => {
+  test('when the call to Jobber times out, then the pacer\'s probe of the account is released at once (not held until its TTL)', async () => {
+    const gateway = await startTestGateway({ config: { jobberTimeoutMs: 300 } });
+    try {
+      const partner = await createTestPartner(gateway);
+      await installAccount(gateway, partner, 'stalled');
+      gateway.sandbox.control.setGraphqlLatency(1000);
+      const answer = await postGraphql(gateway.url, { query: CHEAP }, partner.headers('stalled'));
+      expect(answer.body.errors?.[0]?.extensions?.code).toBe('UPSTREAM_TIMEOUT');
+      const probe = buildInstallationKey({ partnerId: partner.partnerId, accountId: 'stalled' }, 'cost-probe');
+      expect(await gateway.store.get(probe)).toBeNull();
+    } finally {
+      gateway.sandbox.control.setGraphqlLatency(0);
+      await gateway.close();
     }
   });
 });

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTestPartner, installAccount, postGraphql, startTestGateway, type TestGateway, type TestPartner } from '../../support/testGateway';
@@ -7,6 +8,7 @@ import { waitFor } from '../../support/waitFor';
 interface Delivery {
   body: string;
   signature: string | undefined;
+  headers: Record<string, string>;
   json: { type: string; accountId: string; topic: string | null; jobberAccountId: string | null };
 }
 
@@ -24,12 +26,17 @@ describe('webhooks end to end: Jobber -> gateway -> partner', () => {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
-        deliveries.push({ body, signature: req.headers['x-gateway-signature'] as string | undefined, json: JSON.parse(body) as Delivery['json'] });
+        deliveries.push({
+          body,
+          signature: req.headers['x-gateway-signature'] as string | undefined,
+          headers: req.headers as Record<string, string>,
+          json: JSON.parse(body) as Delivery['json'],
+        });
         res.writeHead(200).end();
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    gateway = await startTestGateway({ background: true });
+    gateway = await startTestGateway({ background: true, config: { webhookAllowPrivateTargets: true } });
     partner = await createTestPartner(gateway, { jobberWebhooks: true });
     const webhookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
     await postGraphql(
@@ -57,11 +64,29 @@ describe('webhooks end to end: Jobber -> gateway -> partner', () => {
     expect(delivery.json.accountId).toBe('hooked');
     const expected = `sha256=${createHmac('sha256', signingSecret).update(delivery.body).digest('hex')}`;
     expect(delivery.signature).toBe(expected);
+    // The secret rotateWebhookSigningSecret showed verifies the Standard Webhooks signature with the reference library.
+    expect(new Webhook(signingSecret).verify(delivery.body, delivery.headers)).toMatchObject({ type: 'installation.installed', accountId: 'hooked' });
+  });
+
+  test('when a correctly signed APP_DISCONNECT from two days ago is replayed, then it is ignored and the installation stays', async () => {
+    const jobberAccountId = await jobberAccountIdOf();
+    const occurredAt = new Date(Date.now() - 2 * 24 * 3_600_000).toISOString();
+    const body = JSON.stringify({ data: { webHookEvent: { topic: 'APP_DISCONNECT', appId: 'x', accountId: jobberAccountId, itemId: jobberAccountId, occurredAt } } });
+    const response = await fetch(`${gateway.url}/webhooks/jobber`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-jobber-hmac-sha256': createHmac('sha256', partner.clientSecret).update(body).digest('base64') },
+      body,
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true, ignored: 'stale' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const status = await postGraphql(gateway.url, { query: '{ connectorInstallation(accountId: "hooked") { status } }' }, partner.headers());
+    expect(status.body.data).toEqual({ connectorInstallation: { status: 'INSTALLED' } });
   });
 
   test('when Jobber sends a signed CLIENT_CREATE twice, then the partner hears it once', async () => {
     const jobberAccountId = await jobberAccountIdOf();
-    const webhook = { clientId: partner.clientId, accountId: jobberAccountId, topic: 'CLIENT_CREATE', itemId: 'Q2xpZW50LzE=', occurredAt: '2026-11-29T10:00:00Z' };
+    const webhook = { clientId: partner.clientId, accountId: jobberAccountId, topic: 'CLIENT_CREATE', itemId: 'Q2xpZW50LzE=', occurredAt: new Date(Date.now() - 60_000).toISOString() };
     expect((await gateway.sandbox.control.sendWebhook(webhook)).status).toBe(200);
     expect((await gateway.sandbox.control.sendWebhook(webhook)).status).toBe(200);
     await waitFor(() => deliveries.find((d) => d.json.topic === 'CLIENT_CREATE'), 'CLIENT_CREATE', 15_000);
@@ -71,7 +96,7 @@ describe('webhooks end to end: Jobber -> gateway -> partner', () => {
 
   test('when a webhook is forged, then 401 and nothing reaches the partner', async () => {
     const jobberAccountId = await jobberAccountIdOf();
-    const body = JSON.stringify({ data: { webHookEvent: { topic: 'APP_DISCONNECT', appId: 'x', accountId: jobberAccountId, itemId: jobberAccountId, occurredAt: '2026-11-29T11:00:00Z' } } });
+    const body = JSON.stringify({ data: { webHookEvent: { topic: 'APP_DISCONNECT', appId: 'x', accountId: jobberAccountId, itemId: jobberAccountId, occurredAt: new Date().toISOString() } } });
     const response = await fetch(`${gateway.url}/webhooks/jobber`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-jobber-hmac-sha256': createHmac('sha256', 'wrong-secret').update(body).digest('base64') },

@@ -19,11 +19,16 @@ const JOBBER_ACCOUNT = 'Z2lkOi8vSm9iYmVyL0FjY291bnQvMQ==';
 const partnerOne: JobberWebhookCandidate = { ref: { partnerId: 'p1', accountId: 'acct-1' }, clientSecret: 'client-secret-one' };
 const partnerTwo: JobberWebhookCandidate = { ref: { partnerId: 'p2', accountId: 'shop-9' }, clientSecret: 'client-secret-two' };
 
-function webhookBody(topic: string, itemId: string | undefined, timeField = 'occurredAt'): string {
+/** Five minutes ago, in the -06:00 offset Jobber's own example uses. */
+const RECENT = new Date(Date.now() - 5 * 60_000 - 6 * 3_600_000).toISOString().slice(0, 19) + '-06:00';
+
+function webhookBody(topic: string, itemId: string | undefined, timeField = 'occurredAt', occurredAt = RECENT): string {
   return JSON.stringify({
-    data: { webHookEvent: { topic, appId: 'app-1', accountId: JOBBER_ACCOUNT, ...(itemId ? { itemId } : {}), [timeField]: '2026-01-02T03:04:05-06:00' } },
+    data: { webHookEvent: { topic, appId: 'app-1', accountId: JOBBER_ACCOUNT, ...(itemId ? { itemId } : {}), [timeField]: occurredAt } },
   });
 }
+
+const isoFromNow = (ms: number): string => new Date(Date.now() + ms).toISOString();
 
 describe('POST /webhooks/jobber', () => {
   let keyPrefix: string;
@@ -34,15 +39,19 @@ describe('POST /webhooks/jobber', () => {
     url: string;
     queue: PartnerEventQueue;
     disconnected: { ref: InstallationRef; reason: string }[];
+    logs: string[];
   }
 
   /** One gateway process: its own Redis client, queue and HTTP server, sharing the test's Redis keys. */
-  async function startProcess(onEventDelayMs = 0): Promise<Process> {
+  async function startProcess(onEventDelayMs = 0, candidates: JobberWebhookCandidate[] = [partnerOne, partnerTwo]): Promise<Process> {
     const store: Store = createRedisStore({ url: testRedisUrl(), keyPrefix });
-    const deps: Deps = { store, fetch, clock: systemClock, logger: pino({ level: 'silent' }) };
+    const logs: string[] = [];
+    const deps: Deps = { store, fetch, clock: systemClock, logger: pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) }) };
     const queue = createPartnerEventQueue({
       deps,
       getWebhookTarget: async () => ({ url: partner.url, signingSecret: 'whsec_x' }),
+      // The partner's test receiver listens on 127.0.0.1.
+      allowPrivateTargets: true,
       pollIntervalMs: 10,
     });
     const disconnected: Process['disconnected'] = [];
@@ -56,7 +65,7 @@ describe('POST /webhooks/jobber', () => {
     app.use(
       createJobberWebhookRouter({
         deps,
-        findInstallations: async (jobberAccountId) => (jobberAccountId === JOBBER_ACCOUNT ? [partnerOne, partnerTwo] : []),
+        findInstallations: async (jobberAccountId) => (jobberAccountId === JOBBER_ACCOUNT ? candidates : []),
         onEvent: async (event) => {
           if (onEventDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, onEventDelayMs));
           await handle(event);
@@ -71,7 +80,7 @@ describe('POST /webhooks/jobber', () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await store.close();
     });
-    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/jobber`, queue, disconnected };
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/jobber`, queue, disconnected, logs };
   }
 
   async function post(url: string, body: string, signature?: string): Promise<number> {
@@ -172,6 +181,41 @@ describe('POST /webhooks/jobber', () => {
     expect(await post(gateway.url, body, signJobberWebhook(body, partnerOne.clientSecret))).toBe(200);
     await waitFor(async () => (await gateway.queue.countPending()) === 1, 'the event queued');
     await gateway.queue.runOnce();
-    expect(payloads()).toEqual([expect.objectContaining({ topic: 'JOB_CLOSED', itemId: 'J7', occurredAt: '2026-01-02T03:04:05-06:00' })]);
+    expect(payloads()).toEqual([expect.objectContaining({ topic: 'JOB_CLOSED', itemId: 'J7', occurredAt: RECENT })]);
+  });
+
+  test.each([
+    ['occurred 25 hours ago (past the 24 h bound)', isoFromNow(-25 * 3_600_000), 'stale'],
+    ['occurred 10 minutes in the future', isoFromNow(10 * 60_000), 'future'],
+    ['has an unreadable occurredAt', 'yesterday', 'unreadable'],
+  ])('when a correctly signed webhook %s, then 200, nothing is done, and it is logged', async (_name, occurredAt, reason) => {
+    const gateway = await startProcess();
+    const body = webhookBody('APP_DISCONNECT', undefined, 'occurredAt', occurredAt);
+    const response = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-jobber-hmac-sha256': signJobberWebhook(body, partnerOne.clientSecret) },
+      body,
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true, ignored: reason });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(gateway.disconnected).toEqual([]);
+    expect(await gateway.queue.countPending()).toBe(0);
+    expect(gateway.logs.some((line) => line.includes('Jobber webhook ignored') && line.includes(reason))).toBe(true);
+  });
+
+  test('when a signed webhook occurred before the installation it names (a replay from an earlier install), then it is ignored', async () => {
+    const reinstalled: JobberWebhookCandidate = { ...partnerOne, installedAt: Date.now() - 60_000 };
+    const gateway = await startProcess(0, [reinstalled]);
+    const old = webhookBody('APP_DISCONNECT', undefined, 'occurredAt', isoFromNow(-10 * 60_000));
+    const response = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-jobber-hmac-sha256': signJobberWebhook(old, partnerOne.clientSecret) },
+      body: old,
+    });
+    expect(await response.json()).toEqual({ ok: true, ignored: 'before_install' });
+    const fresh = webhookBody('APP_DISCONNECT', undefined, 'occurredAt', isoFromNow(-1000));
+    expect(await post(gateway.url, fresh, signJobberWebhook(fresh, partnerOne.clientSecret))).toBe(200);
+    await waitFor(() => gateway.disconnected.length === 1, 'the fresh disconnect');
   });
 });

@@ -1,5 +1,6 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import pino from 'pino';
+import { Webhook } from 'standardwebhooks';
 import { type Deps, systemClock } from '../../../src/core/deps';
 import type { PartnerEvent } from '../../../src/core/partnerEvents';
 import { createRedisStore } from '../../../src/store/redisStore';
@@ -37,6 +38,8 @@ describe('partner event queue', () => {
     const queue = createPartnerEventQueue({
       deps,
       getWebhookTarget: async (partnerId) => (partnerId === 'p1' ? { url: partner.url, signingSecret: SECRET } : null),
+      // The partner's test receiver listens on 127.0.0.1.
+      allowPrivateTargets: true,
       baseDelayMs: 20,
       pollIntervalMs: 10,
       timeoutMs: 2000,
@@ -183,5 +186,47 @@ describe('partner event queue', () => {
 
     expect(await queue.countPending()).toBe(0);
     expect(payloads().map((p) => p.accountId)).toEqual(['acct-1']);
+  });
+
+  describe('Standard Webhooks signatures', () => {
+    const standardSecret = `whsec_${randomBytes(32).toString('base64')}`;
+    const verify = (delivery: { headers: Record<string, unknown>; body: string }, secret = standardSecret): unknown =>
+      new Webhook(secret).verify(delivery.body, delivery.headers as Record<string, string>);
+
+    test('when an event is delivered, then webhook-id, webhook-timestamp and webhook-signature verify with the standardwebhooks library', async () => {
+      const queue = newQueue({ getWebhookTarget: async () => ({ url: partner.url, signingSecret: standardSecret }) });
+      await queue.emit(clientCreated);
+      expect(await queue.runOnce()).toBe(1);
+      const [delivery] = partner.deliveries;
+      const payload = JSON.parse(delivery!.body) as PartnerEventPayload;
+      expect(delivery!.headers['webhook-id']).toBe(payload.id);
+      expect(Math.abs(Number(delivery!.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(10);
+      expect(delivery!.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
+      expect(verify(delivery!)).toEqual(payload);
+      // The old header stays for receivers written against it.
+      expect(delivery!.headers['x-gateway-signature']).toBe(`sha256=${createHmac('sha256', standardSecret).update(delivery!.body).digest('hex')}`);
+    });
+
+    test('when a captured delivery is replayed with a fresh timestamp, or with another secret, then verification fails', async () => {
+      const queue = newQueue({ getWebhookTarget: async () => ({ url: partner.url, signingSecret: standardSecret }) });
+      await queue.emit(clientCreated);
+      await queue.runOnce();
+      const [delivery] = partner.deliveries;
+      const timestamp = Number(delivery!.headers['webhook-timestamp']);
+      expect(() => verify({ ...delivery!, headers: { ...delivery!.headers, 'webhook-timestamp': String(timestamp + 60) } })).toThrow(/signature/i);
+      expect(() => verify({ ...delivery!, headers: { ...delivery!.headers, 'webhook-id': 'another-id' } })).toThrow(/signature/i);
+      expect(() => verify(delivery!, `whsec_${randomBytes(32).toString('base64')}`)).toThrow(/signature/i);
+    });
+
+    test('when a delivery is retried, then every attempt carries the same webhook-id and a signature valid at its own time', async () => {
+      partner.statuses = [500];
+      const queue = newQueue({ getWebhookTarget: async () => ({ url: partner.url, signingSecret: standardSecret }) });
+      await queue.emit(clientCreated);
+      queue.start();
+      await waitFor(() => partner.deliveries.length === 2, 'the retry');
+      const [first, second] = partner.deliveries;
+      expect(second!.headers['webhook-id']).toBe(first!.headers['webhook-id']);
+      expect(verify(first!)).toEqual(verify(second!));
+    });
   });
 });

@@ -25,7 +25,9 @@ describe('partner signing secrets', () => {
     const secrets = createSigningSecrets({ store, secretBox });
     const secret = await secrets.rotate('p1');
 
-    expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+    // Standard Webhooks' format: whsec_ and the standard base64 of the key (32 bytes here).
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(Buffer.from(secret.slice('whsec_'.length), 'base64')).toHaveLength(32);
     expect(await secrets.get('p1')).toBe(secret);
     const stored = await store.get(buildPartnerKey('p1', 'webhook-signing-secret'));
     expect(stored).not.toBeNull();

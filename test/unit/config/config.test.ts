@@ -52,4 +52,25 @@ describe('loadConfig', () => {
     const result = loadConfig(env);
     expect(result.ok && result.config.store).toEqual(store);
   });
+
+  test('when the limits of issue 12 are not set, then their defaults apply', () => {
+    const result = loadConfig({});
+    expect(result.ok && result.config).toMatchObject({
+      maxQueryCost: 10_000,
+      queryCostMaxNodes: 20_000,
+      localMaxStoreReads: 50,
+      jobberWebhookMaxAgeMs: 86_400_000,
+      webhookAllowPrivateTargets: false,
+      shutdownDrainMs: 0,
+    });
+  });
+
+  test('when the limits are set, then they are read, and bad values are each reported', () => {
+    const set = loadConfig({ QUERY_MAX_COST: '5000', LOCAL_MAX_STORE_READS: '10', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', SHUTDOWN_DRAIN_MS: '5000' });
+    expect(set.ok && set.config).toMatchObject({ maxQueryCost: 5000, localMaxStoreReads: 10, webhookAllowPrivateTargets: true, shutdownDrainMs: 5000 });
+    const bad = loadConfig({ QUERY_MAX_COST: '0', QUERY_COST_MAX_NODES: 'many', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'yes', JOBBER_WEBHOOK_MAX_AGE_MS: '-1' });
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    for (const name of ['QUERY_MAX_COST', 'QUERY_COST_MAX_NODES', 'WEBHOOK_ALLOW_PRIVATE_TARGETS', 'JOBBER_WEBHOOK_MAX_AGE_MS']) expect(bad.errors.join('\n')).toContain(name);
+  });
 });

@@ -57,11 +57,25 @@ describe('parseReturnUrl', () => {
 describe('parseWebhookUrl', () => {
   test.each([
     ['https://hooks.example.com/jobber', true],
-    ['http://127.0.0.1:9999/hook', true],
+    ['http://127.0.0.1:9999/hook', false],
+    ['https://10.2.3.4/hook', false],
+    ['https://169.254.169.254/latest', false],
+    ['https://[fe80::1]/hook', false],
+    ['https://api.localhost/hook', false],
+    ['https://8.8.8.8/hook', true],
     ['http://hooks.example.com/jobber', false],
     ['not a url', false],
   ])('when the webhook URL is %j, then allowed is %s', (input, allowed) => {
     expect(parseWebhookUrl(input).ok).toBe(allowed);
+  });
+
+  test.each([
+    ['http://127.0.0.1:9999/hook', true],
+    ['http://localhost:9999/hook', true],
+    ['https://10.2.3.4/hook', true],
+    ['http://10.2.3.4/hook', false],
+  ])('when private targets are allowed and the webhook URL is %j, then allowed is %s', (input, allowed) => {
+    expect(parseWebhookUrl(input, { allowPrivateTargets: true }).ok).toBe(allowed);
   });
 });
 

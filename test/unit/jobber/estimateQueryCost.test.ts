@@ -1,5 +1,5 @@
 import { buildSchema, parse } from 'graphql';
-import { estimateQueryCost } from '../../../src/jobber/estimateQueryCost';
+import { estimateQueryCost, measureQueryCost } from '../../../src/jobber/estimateQueryCost';
 
 // A miniature of Jobber's shapes: connections with nodes/edges, plain object fields, lists.
 const schema = buildSchema(`
@@ -58,5 +58,85 @@ describe('estimateQueryCost', () => {
 
   test('when fields are unknown to the schema, then they still cost 1 and first/last still multiply', () => {
     expect(estimateQueryCost(schema, parse(`{ nope(first: 3) { nodes { a b } } other }`))).toBe(7);
+  });
+});
+
+// Shapes a hostile caller sends: each is a few KB of valid GraphQL whose naive walk is exponential or huge.
+const recursive = buildSchema(`
+  type Item { id: ID! name: String! child: Item children(first: Int): ItemConnection! }
+  type ItemConnection { nodes: [Item!]! totalCount: Int! }
+  type Account { id: ID! name: String! }
+  type Query { account: Account item: Item }
+`);
+
+/** `fragment F<i> on <type> { ...F<i-1> ...F<i-1> }`: 2^levels spreads when each is walked again. */
+function fragmentBomb(levels: number): string {
+  let text = `query { account { ...F${levels - 1} } }\nfragment F0 on Account { id name }\n`;
+  for (let i = 1; i < levels; i++) text += `fragment F${i} on Account { ...F${i - 1} ...F${i - 1} }\n`;
+  return text;
+}
+
+describe('estimateQueryCost on hostile documents', () => {
+  test('when a 24-level fragment bomb (the 965-byte query of issue 12) is estimated, then each fragment is walked once and the cost is the plain one', () => {
+    const text = fragmentBomb(24);
+    expect(text.length).toBeLessThan(1100);
+    const measured = measureQueryCost(recursive, parse(text));
+    // account (1) + id + name, each counted once however many spreads reach them.
+    expect(measured).toEqual({ cost: 3, complete: true, nodesWalked: expect.any(Number) });
+    // Linear: a few steps per selection of the document (there are 2 * 24 spreads and 3 fields).
+    expect(measured.nodesWalked).toBeLessThan(500);
+  });
+
+  test('when the bomb has 200 levels, then the walk still grows linearly with the document', () => {
+    const small = measureQueryCost(recursive, parse(fragmentBomb(100)));
+    const large = measureQueryCost(recursive, parse(fragmentBomb(200)));
+    expect(large.cost).toBe(3);
+    expect(large.nodesWalked).toBeLessThanOrEqual(small.nodesWalked * 2 + 10);
+  });
+
+  test('when each level doubles real work (two aliased children spreading the previous level), then the cost is the true exponential one, computed in linear steps', () => {
+    const levels = 30;
+    let text = `query { item { ...L${levels - 1} } }\nfragment L0 on Item { id }\n`;
+    for (let i = 1; i < levels; i++) text += `fragment L${i} on Item { a: child { ...L${i - 1} } b: child { ...L${i - 1} } }\n`;
+    const measured = measureQueryCost(recursive, parse(text));
+    // cost(L0) = 1; cost(Li) = 2 * (1 + cost(Li-1)) => cost(Li) = 3 * 2^i - 2; plus the root item field.
+    expect(measured.cost).toBe(1 + (3 * 2 ** (levels - 1) - 2));
+    expect(measured.complete).toBe(true);
+    expect(measured.nodesWalked).toBeLessThan(1000);
+  });
+
+  test('when 5000 aliases select one object each (a wide alias bomb), then every alias counts and the walk is linear', () => {
+    const text = `{ ${Array.from({ length: 5000 }, (_, i) => `a${i}: account { id }`).join(' ')} }`;
+    // 6 steps per alias: past the default budget (20000), so with a larger one here.
+    expect(measureQueryCost(recursive, parse(text)).complete).toBe(false);
+    const measured = measureQueryCost(recursive, parse(text), { maxNodes: 100_000 });
+    expect(measured.cost).toBe(10_000);
+    expect(measured.nodesWalked).toBeLessThanOrEqual(5000 * 6);
+  });
+
+  test('when aliased connections without first multiply at depth, then the estimate is far above the bucket', () => {
+    const text = `{ item { ${Array.from({ length: 50 }, (_, i) => `c${i}: children { nodes { children { nodes { id } } } }`).join(' ')} } }`;
+    expect(measureQueryCost(recursive, parse(text)).cost).toBe(1 + 50 * 100 * 100);
+  });
+
+  test('when a selection nests 1000 levels deep, then the estimate completes (no stack overflow) and counts every level', () => {
+    const depth = 1000;
+    const text = `{ item { ${'child { '.repeat(depth)}id${' }'.repeat(depth)} } }`;
+    const measured = measureQueryCost(recursive, parse(text));
+    expect(measured).toMatchObject({ cost: depth + 2, complete: true });
+  });
+
+  test('when the walk needs more steps than maxNodes, then it stops there and says it is incomplete', () => {
+    const text = `{ ${Array.from({ length: 5000 }, (_, i) => `a${i}: account { id }`).join(' ')} }`;
+    const measured = measureQueryCost(recursive, parse(text), { maxNodes: 1000 });
+    expect(measured.complete).toBe(false);
+    expect(measured).toMatchObject({ stoppedBy: 'steps', nodesWalked: 1000 });
+    expect(estimateQueryCost(recursive, parse(text), { maxNodes: 1000 })).toBe(Number.MAX_SAFE_INTEGER);
+  });
+
+  test('when fragments form a cycle through a field (invalid GraphQL, never validated here), then the estimate is still finite', () => {
+    const text = `{ item { ...A } } fragment A on Item { id child { ...A } }`;
+    const measured = measureQueryCost(recursive, parse(text));
+    expect(Number.isFinite(measured.cost)).toBe(true);
   });
 });

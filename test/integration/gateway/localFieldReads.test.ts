@@ -1,0 +1,94 @@
+import type { Store } from '../../../src/store/store';
+import { createRedisStore } from '../../../src/store/redisStore';
+import { testRedisUrl, uniqueKeyPrefix } from '../../support/redisUrl';
+import { createTestPartner, installAccount, postGraphql, startTestGateway, type TestGateway, type TestPartner } from '../../support/testGateway';
+
+/** Counts the store calls made while `recording` is on (the counting-store pattern of fastPathHotPath.test.ts). */
+function countingStore(inner: Store): { store: Store; calls: string[]; setRecording(on: boolean): void } {
+  const calls: string[] = [];
+  let recording = false;
+  const store = new Proxy(inner, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        if (recording) calls.push(`${String(property)} ${String(Array.isArray(args[0]) ? args[0].join(',') : args[0])}`);
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { store, calls, setRecording: (on) => void (recording = on) };
+}
+
+// 200 aliases, not thousands: stitching 1000 local root fields costs seconds of CPU by itself (validation
+// and delegation), which the parser/validation limits bound; what is counted here is the store reads.
+const aliases = (count: number, field: (i: number) => string): string => `{ ${Array.from({ length: count }, (_, i) => `a${i}: ${field(i)}`).join(' ')} }`;
+
+describe.each([
+  ['stitching', false],
+  ['the fast path (split)', true],
+])('local fields that read the store, through %s', (_name, fastPath) => {
+  let gateway: TestGateway;
+  let partner: TestPartner;
+  let counting: ReturnType<typeof countingStore>;
+  let redis: Store;
+
+  beforeAll(async () => {
+    redis = createRedisStore({ url: testRedisUrl(), keyPrefix: uniqueKeyPrefix('reads') });
+    counting = countingStore(redis);
+    gateway = await startTestGateway({ store: counting.store, fastPath });
+    partner = await createTestPartner(gateway);
+    await installAccount(gateway, partner, 'one');
+    // Cache the partner key, so what is counted below is the fields' own reads.
+    await postGraphql(gateway.url, { query: '{ connectorSettings { clientId } }' }, partner.headers());
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await redis.close();
+  });
+
+  async function countedCalls(query: string, accountId?: string) {
+    counting.calls.length = 0;
+    counting.setRecording(true);
+    const answer = await postGraphql(gateway.url, { query }, partner.headers(accountId));
+    counting.setRecording(false);
+    return { answer, calls: [...counting.calls] };
+  }
+
+  test('when one store-reading field is selected, then it costs a handful of store calls (the baseline)', async () => {
+    const { answer, calls } = await countedCalls('{ connectorInstallation(accountId: "one") { status } }');
+    expect(answer.body.data?.connectorInstallation?.status).toBe('INSTALLED');
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.length).toBeLessThanOrEqual(3);
+  });
+
+  test.each([
+    ['connectorSettings', () => 'connectorSettings { clientId webhookUrl }'],
+    ['connectorInstallation', () => 'connectorInstallation(accountId: "one") { status }'],
+    ['connectorInstallations', () => 'connectorInstallations(first: 10) { totalCount nodes { accountId } }'],
+  ])('when %s is aliased 200 times with the same arguments, then the store is read as for one', async (_field, field) => {
+    const single = await countedCalls(`{ ${field()} }`);
+    const bomb = await countedCalls(aliases(200, field));
+    expect(bomb.answer.body.errors).toBeUndefined();
+    expect(Object.keys(bomb.answer.body.data ?? {})).toHaveLength(200);
+    expect(bomb.calls.length).toBe(single.calls.length);
+  });
+
+  test('when 200 aliases ask for different installations, then at most 50 are read and the rest answer TOO_MANY_STORE_READS', async () => {
+    const { answer, calls } = await countedCalls(aliases(200, (i) => `connectorInstallation(accountId: "acct-${i}") { status }`));
+    const codes = (answer.body.errors ?? []).map((error) => error.extensions?.code);
+    expect(codes).toHaveLength(150);
+    expect(new Set(codes)).toEqual(new Set(['TOO_MANY_STORE_READS']));
+    expect(answer.body.errors?.[0]?.extensions).toEqual({ code: 'TOO_MANY_STORE_READS', maximumStoreReads: 50 });
+    expect(answer.status).toBe(200);
+    expect(calls.length).toBeLessThanOrEqual(50 * 3);
+  });
+
+  test('when a mixed query aliases a local field beside a Jobber field, then the reads are shared too', async () => {
+    const single = await countedCalls('{ connectorSettings { clientId } }');
+    const { answer, calls } = await countedCalls(`{ account { id } ${Array.from({ length: 200 }, (_, i) => `s${i}: connectorSettings { clientId }`).join(' ')} }`, 'one');
+    expect(answer.body.errors).toBeUndefined();
+    const settingsReads = calls.filter((call) => call.includes('settings')).length;
+    expect(settingsReads).toBe(single.calls.filter((call) => call.includes('settings')).length);
+  });
+});
