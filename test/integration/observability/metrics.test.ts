@@ -85,7 +85,8 @@ describe('installation, token, pacer and webhook metrics', () => {
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     sandbox = await createSandbox({ bucket: { maximumAvailable: 1000, restoreRate: 500 } });
-    gateway = await startTestGateway({ sandbox, background: true, config: { throttleMaxWaitMs: 3000 } });
+    // The partner's webhook receiver listens on 127.0.0.1, which the SSRF guard refuses unless allowed.
+    gateway = await startTestGateway({ sandbox, background: true, config: { throttleMaxWaitMs: 3000, webhookAllowPrivateTargets: true } });
   }, 60_000);
   afterAll(async () => {
     await gateway.close();
