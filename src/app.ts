@@ -12,14 +12,13 @@ import { formatError } from './errors/formatError';
 import { buildGatewaySchema, buildLocalSchema, loadJobberSchema, loadLocalTypeDefs, type JobberSchemaSnapshot } from './gateway/buildGatewaySchema';
 import { createCostEstimator } from './gateway/costEstimator';
 import { createFastPathCache } from './gateway/fastPathCache';
-import { createFastPathHandler } from './gateway/fastPathHandler';
-import { createFastPathTransport } from './gateway/fastPathTransport';
+import { createFastPath } from './gateway/fastPathHandler';
+import { createJobberTransport } from './gateway/jobberTransport';
 import { buildGatewayPlugins } from './gateway/gatewayPlugins';
 import type { GatewayServices } from './gateway/gatewayServices';
 import { createJobberExecutor } from './gateway/jobberExecutor';
 import { createJobberForwarder } from './gateway/jobberForwarder';
 import type { RequestContext } from './gateway/requestContext';
-import { createFastPathBodyReader } from './gateway/fastPathBody';
 import { createGraphqlFrontDoor } from './http/graphqlFrontDoor';
 import { createGraphqlRouter, DEFAULT_BODY_LIMIT, parseByteSize } from './http/graphqlRouter';
 import { createHealthRouter } from './http/healthRouter';
@@ -53,7 +52,7 @@ export interface AppOptions {
   secretBox: SecretBox;
   /** Defaults to schema/jobber.graphql (loaded once; tests share one snapshot across apps). */
   jobber?: JobberSchemaSnapshot;
-  /** Answer all-Jobber operations without stitching (src/gateway/fastPathHandler.ts). Default true. */
+  /** Answer Jobber and mixed operations without stitching (src/http/graphqlFrontDoor.ts, src/gateway/fastPathHandler.ts). Default true. */
   fastPath?: boolean;
 }
 
@@ -77,7 +76,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
   const apiVersion = config.jobberApiVersion ?? jobber.version;
   const metrics = createMetrics({
     [REQUEST_METRIC]: 'HTTP responses by route and status code',
-    gateway_fast_path_total: 'POST /graphql requests by what the fast path did',
+    gateway_fast_path_total: 'GraphQL requests to /graphql by what the fast path did (forwarded, split, refused, handed_off)',
   });
 
   const partners = createPartnerRegistry({ store, clock });
@@ -123,7 +122,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
   });
   late.connector = connector;
   const pacer = createRateLimiter({ deps, estimateCost: createCostEstimator(jobber.schema), maxWaitMs: config.throttleMaxWaitMs });
-  const transport = createFastPathTransport({ timeoutMs: config.jobberTimeoutMs });
+  const transport = createJobberTransport({ timeoutMs: config.jobberTimeoutMs });
   const forwarder = createJobberForwarder({
     deps,
     jobberBaseUrl: config.jobberBaseUrl,
@@ -161,13 +160,12 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
   const fastPath =
     options.fastPath === false
       ? undefined
-      : createFastPathHandler({
+      : createFastPath({
           cache: createFastPathCache({ gatewaySchema: schema, jobberSchema: jobber.schema, localSchema }),
           gatewaySchema: schema,
           localSchema,
           principals,
           services,
-          onOutcome: (outcome) => metrics.inc('gateway_fast_path_total', { outcome }),
         });
   // /graphql first: it is the hot route, and the other routers would only pass it along.
   web.use(createGraphqlRouter({ apollo, services, principals }));
@@ -183,10 +181,14 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
 
   const handler: RequestListener = fastPath
     ? createGraphqlFrontDoor({
-        readBody: createFastPathBodyReader({ limitBytes: parseByteSize(DEFAULT_BODY_LIMIT) }),
         fastPath,
         fallback: web,
-        onAnswered: (status) => metrics.inc(REQUEST_METRIC, { route: '/graphql', status: String(status) }),
+        bodyLimitBytes: parseByteSize(DEFAULT_BODY_LIMIT),
+        onOutcome: (outcome, status) => {
+          metrics.inc('gateway_fast_path_total', { outcome });
+          // express counts what it answers; the front door counts the rest.
+          if (status !== undefined) metrics.inc(REQUEST_METRIC, { route: '/graphql', status: String(status) });
+        },
         onError: (error) => logger.error({ err: error }, 'unexpected error in the fast path'),
       })
     : web;

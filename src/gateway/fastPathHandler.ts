@@ -1,148 +1,177 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { execute, getVariableValues, type GraphQLSchema } from 'graphql';
+import { execute, getVariableValues, GraphQLError, type ExecutionResult, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import { resolvePrincipal, type PrincipalSources } from '../auth/resolvePrincipal';
+import { isGatewayError } from '../errors/gatewayError';
+import { fragmentsOf } from './classifyOperation';
 import type { FastPathCache } from './fastPathCache';
+import { formatAllLikeApollo, serializeLikeApollo } from './formatLikeApollo';
 import type { GatewayServices } from './gatewayServices';
-import type { ForwardResult, JobberRequest } from './jobberForwarder';
+import type { JobberRequest } from './jobberForwarder';
 import type { Principal, RequestContext } from './requestContext';
 import { resolveAccountRef } from './resolveAccountRef';
+import { collectRootFields, shapeLikeStitching, type JobberOutcome, type RootResult } from './shapeLikeStitching';
 import { buildSplitAnswer } from './splitAnswer';
 
+/** A GraphQL-over-HTTP request the front door could read without Apollo (graphqlFrontDoor.ts). */
+export interface FastPathRequest {
+  method: 'GET' | 'POST';
+  query: string;
+  variables: Record<string, unknown> | null;
+  operationName: string | null;
+  /** The Authorization header: present and not blank (anonymous callers go to Apollo). */
+  authorization: string;
+  accountIdHeader: string | undefined;
+  /** The response media type negotiated from Accept, e.g. `application/json; charset=utf-8`. */
+  contentType: string;
+}
+
 /**
- * What the fast path learned before it handed a request to Apollo, so the stitching path neither
- * authenticates twice nor sends an operation to Jobber twice:
- * - `auth_failed`: resolvePrincipal threw; the context function throws the same error;
- * - `principal`: the caller is known but the fast path does not answer (admin, bad X-Account-Id, ...);
- * - `forward_failed`: the operation went to Jobber and failed with `error`; Apollo formats that same
- *   error (the stitching executor's forwarder rejects with it instead of calling Jobber again);
- * - `forward_answered`: Jobber answered with errors that stitching would re-shape (no data, or an error
- *   without a path: stitching puts it on every root field); the executor's forwarder returns `result`.
+ * - `answer`: the fast path answered (status, headers, body as Apollo would write them);
+ * - `apollo`: nothing happened yet that Apollo would not do again (no Jobber call, no store write): the
+ *   request goes to Apollo as it came, carrying nothing.
  */
-export type FastPathHandoff =
-  | { kind: 'auth_failed'; error: unknown }
-  | { kind: 'principal'; principal: Principal }
-  | { kind: 'forward_failed'; principal: Principal; error: unknown }
-  | { kind: 'forward_answered'; principal: Principal; result: ForwardResult };
+export type FastPathResult =
+  | { kind: 'answer'; outcome: Exclude<FastPathOutcome, 'handed_off'>; status: number; headers: Record<string, string>; body: string }
+  | { kind: 'apollo'; reason: string };
 
-export type FastPathOutcome = 'forwarded' | 'split' | 'handed_off' | 'not_eligible';
+/**
+ * What the fast path did with one request: `forwarded` (whole to Jobber), `split` (local half here, Jobber
+ * half forwarded), `refused` (answered an error itself before any work: credentials, a mutation over
+ * GET), `handed_off` (to Apollo).
+ */
+export type FastPathOutcome = 'forwarded' | 'split' | 'refused' | 'handed_off';
 
-export interface FastPathHandlerOptions {
+export interface FastPathOptions {
   cache: FastPathCache;
-  /** The stitched schema: variables are coerced against it like Apollo would (errors: Apollo answers). */
+  /** The stitched schema: variables are coerced against it like Apollo would, and it says which root fields are non-null. */
   gatewaySchema: GraphQLSchema;
   /** The local schema with its resolvers: runs the local half of a split operation. */
   localSchema: GraphQLSchema;
   principals: PrincipalSources;
   /** What the local resolvers use; `forwarder` sends to Jobber. */
   services: GatewayServices;
-  /** Called once per POST /graphql with what the fast path did (metrics). */
-  onOutcome?(outcome: FastPathOutcome): void;
 }
 
-const HANDOFF = 'jobberFastPathHandoff';
-const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
-const BODY_KEYS = new Set(['query', 'variables', 'operationName', 'extensions']);
-
-/** The handoff the fast path left for Apollo's context function on this response, if any. */
-export function readFastPathHandoff(res: Response): FastPathHandoff | undefined {
-  return res.locals[HANDOFF] as FastPathHandoff | undefined;
+export interface FastPath {
+  handle(request: FastPathRequest): Promise<FastPathResult>;
 }
 
 /**
- * Runs in the front door (graphqlFrontDoor.ts) after the body is read, before express and Apollo; it
- * uses only Node's own request and response members, `req.body` and `res.locals`. An operation whose root fields are all
- * Jobber's (see planFastPath) goes to Jobber as the client wrote it, with the client's variables, and
- * Jobber's response bytes are the answer (status 200, the content type Apollo would use). A query mixing
- * Jobber and local root fields is split (see splitOperation): the local half is executed here, the Jobber
- * half forwarded, and the answers merged (buildSplitAnswer). Everything else, and every failure, goes on
- * to Apollo with a handoff, so errors keep Apollo's exact shapes.
- * Invariant: Apollo is reached only before forwarding, or after a forward that threw (never both
- * answers, never two sends).
+ * The fast path: one decision per query text (fastPathCache), then either an answer or a hand-off to
+ * Apollo. Order: credentials first (an unknown key never makes the gateway parse or cache anything),
+ * then the cached decision, the variables, the account; all of these can still hand off. Once Jobber may
+ * be called, the fast path answers itself whatever happens, shaping failures the way stitching would
+ * (shapeLikeStitching), so an operation is never run twice.
  */
-export function createFastPathHandler(options: FastPathHandlerOptions): RequestHandler {
+export function createFastPath(options: FastPathOptions): FastPath {
   const { cache, gatewaySchema, localSchema, principals, services } = options;
-  const outcome = options.onOutcome ?? (() => undefined);
+  const queryType = gatewaySchema.getQueryType() as GraphQLObjectType;
+  const mutationType = gatewaySchema.getMutationType() ?? queryType;
+  const localRootFields = new Set(Object.keys(localSchema.getQueryType()?.getFields() ?? {}));
 
-  function handOff(res: Response, next: NextFunction, handoff: FastPathHandoff): void {
-    res.locals[HANDOFF] = handoff;
-    outcome('handed_off');
-    next();
-  }
+  return {
+    async handle(request) {
+      let principal: Principal;
+      try {
+        principal = await resolvePrincipal(request.authorization, request.accountIdHeader, principals);
+      } catch (error) {
+        return refuse(request, error);
+      }
+      if (principal.kind !== 'partner' && principal.kind !== 'session') return { kind: 'apollo', reason: `a ${principal.kind} caller` };
 
-  return async (req: Request, res: Response, next: NextFunction) => {
-    const body = req.body as unknown;
-    if (req.method !== 'POST' || !isPlainObject(body) || !isSimpleRequest(body) || !acceptsPlainJson(req.headers.accept)) {
-      outcome('not_eligible');
-      return next();
-    }
-    const authorization = req.headers.authorization;
-    // Anonymous callers may only introspect: Apollo's plugin answers them.
-    if (authorization === undefined || authorization.trim() === '') {
-      outcome('not_eligible');
-      return next();
-    }
-    const query = body.query as string;
-    const operationName = (body.operationName ?? null) as string | null;
-    const variables = (body.variables ?? null) as Record<string, unknown> | null;
-    const lookup = cache.lookup(query, operationName);
-    if (lookup.kind === 'stitch') {
-      outcome('not_eligible');
-      return next();
-    }
-    const definitions = lookup.plan.operation.variableDefinitions ?? [];
-    // Apollo answers variables that do not coerce with 400 BAD_USER_INPUT; it does so itself here.
-    if ((definitions.length > 0 || variables !== null) && 'errors' in getVariableValues(gatewaySchema, definitions, variables ?? {}, { maxErrors: 1 })) {
-      outcome('not_eligible');
-      return next();
-    }
+      const lookup = cache.lookup(request.query, request.operationName);
+      if (lookup.kind === 'stitch') return { kind: 'apollo', reason: lookup.reason };
+      if (request.method === 'GET' && lookup.kind === 'forward' && lookup.isMutation) return refuseMutationOverGet(request);
+      const coerced = getVariableValues(gatewaySchema, lookup.operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 1 });
+      // Apollo answers variables that do not coerce with 400 BAD_USER_INPUT.
+      if (coerced.errors) return { kind: 'apollo', reason: 'variables do not coerce' };
+      let ref;
+      try {
+        ref = resolveAccountRef(principal, request.accountIdHeader);
+      } catch {
+        return { kind: 'apollo', reason: 'no account to forward to' };
+      }
 
-    const accountIdHeader = firstHeader(req.headers['x-account-id']);
-    let principal: Principal;
-    try {
-      principal = await resolvePrincipal(authorization, accountIdHeader, principals);
-    } catch (error) {
-      return handOff(res, next, { kind: 'auth_failed', error });
-    }
-    if (principal.kind !== 'partner' && principal.kind !== 'session') return handOff(res, next, { kind: 'principal', principal });
-    let ref;
-    try {
-      ref = resolveAccountRef(principal, accountIdHeader);
-    } catch {
-      return handOff(res, next, { kind: 'principal', principal });
-    }
+      // From here on Jobber may be called: the fast path answers, whatever happens.
+      const forward = (jobberRequest: JobberRequest): Promise<JobberOutcome> =>
+        services.forwarder.forward(ref, jobberRequest).then(
+          (result) => ({ kind: 'answered' as const, json: result.json, text: result.text }),
+          (error: unknown) => ({ kind: 'threw' as const, error }),
+        );
+      const rootFields = () => collectRootFields(lookup.kind === 'forward' && lookup.isMutation ? mutationType : queryType, lookup.operation.selectionSet, fragmentsOf(lookup.document), coerced.coerced);
 
-    let request: JobberRequest;
-    let merge: { responseKeys: readonly string[]; localData: Record<string, unknown> } | undefined;
-    if (lookup.kind === 'forward') {
-      request = { query, variables, operationName, isMutation: lookup.plan.isMutation, document: lookup.document };
-    } else {
+      if (lookup.kind === 'forward') {
+        const { query, variables, operationName } = request;
+        const outcome = await forward({ query, variables, operationName, isMutation: lookup.isMutation, document: lookup.document });
+        const shaped = shapeLikeStitching(rootFields(), outcome, lookup.isMutation);
+        // Jobber's bytes are the answer when stitching would pass them as they are.
+        if (shaped === null && outcome.kind === 'answered') return answer(request, 'forwarded', 200, outcome.text);
+        return answerShaped(request, 'forwarded', shaped ?? { data: null, errors: [] }, outcome);
+      }
+
       const { split } = lookup;
-      // The local half runs first: when it fails, Apollo answers the whole operation and Jobber is not
-      // called here (only a read was done, and Apollo's own run makes the one call to Jobber).
-      const context: RequestContext = { principal, accountIdHeader, services, jobberExtensions: [] };
-      const local = await execute({ schema: localSchema, document: split.localDocument, variableValues: variables, contextValue: context });
-      if (local.errors || !local.data) return handOff(res, next, { kind: 'principal', principal });
-      merge = { responseKeys: split.responseKeys, localData: local.data };
-      request = { query: split.jobberQuery, variables: pickVariables(variables, split.jobberVariableNames), operationName, isMutation: false, document: split.jobberDocument };
-    }
-
-    let result: ForwardResult;
-    try {
-      result = await services.forwarder.forward(ref, request);
-    } catch (error) {
-      return handOff(res, next, { kind: 'forward_failed', principal, error });
-    }
-    if (isReshapedByStitching(result)) return handOff(res, next, { kind: 'forward_answered', principal, result });
-    res.statusCode = 200;
-    res.setHeader('content-type', JSON_CONTENT_TYPE);
-    if (merge === undefined) {
-      outcome('forwarded');
-      res.end(result.text);
-    } else {
-      outcome('split');
-      res.end(JSON.stringify(buildSplitAnswer(merge.responseKeys, merge.localData, result.json)));
-    }
+      const context: RequestContext = { principal, accountIdHeader: request.accountIdHeader, services, jobberExtensions: [] };
+      // Both halves at once, as stitching runs them; the local half only reads.
+      const [local, outcome] = await Promise.all([
+        Promise.resolve(execute({ schema: localSchema, document: split.localDocument, variableValues: request.variables, contextValue: context })),
+        forward({ query: split.jobberQuery, variables: pickVariables(request.variables, split.jobberVariableNames), operationName: request.operationName, isMutation: false, document: split.jobberDocument }),
+      ]);
+      const jobberFields = rootFields().filter((field) => !localRootFields.has(field.name));
+      const shaped = shapeLikeStitching(jobberFields, outcome, false);
+      if (!local.errors && local.data && shaped === null && outcome.kind === 'answered') {
+        return answer(request, 'split', 200, JSON.stringify(buildSplitAnswer(split.responseKeys, local.data, outcome.json)));
+      }
+      return answerShaped(request, 'split', mergeSplit(split.responseKeys, local, shaped ?? { data: outcome.kind === 'answered' ? outcome.json.data ?? {} : {}, errors: [] }), outcome);
+    },
   };
+}
+
+/**
+ * A split's two halves as stitching reports them: data in the client's root order; local errors first
+ * (local resolvers settle before Jobber answers), then Jobber's; a failed non-null root field nulls the
+ * whole data, and only the first such failure (the local one, which settles first) is reported.
+ */
+function mergeSplit(responseKeys: readonly string[], local: ExecutionResult, jobber: RootResult): RootResult {
+  // Stitching runs the local schema as a subschema too: its errors come back relocated, without locations.
+  const localErrors = (local.errors ?? []).map((error) => new GraphQLError(error.message, { ...(error.path ? { path: error.path } : {}), originalError: error.originalError ?? undefined, extensions: error.extensions }));
+  const localFatal = local.data === null || local.data === undefined ? localErrors.pop() : undefined;
+  const errors = [...localErrors, ...jobber.errors];
+  const fatal = localFatal ?? jobber.fatal;
+  if (fatal || !local.data || !jobber.data) return { data: null, errors, ...(fatal ? { fatal } : {}) };
+  const data = Object.create(null) as Record<string, unknown>;
+  for (const key of responseKeys) {
+    if (Object.hasOwn(jobber.data, key)) data[key] = jobber.data[key];
+    else if (Object.hasOwn(local.data, key)) data[key] = local.data[key];
+  }
+  return { data, errors };
+}
+
+function answer(request: FastPathRequest, outcome: 'forwarded' | 'split' | 'refused', status: number, body: string, headers: Record<string, string> = {}): FastPathResult {
+  return { kind: 'answer', outcome, status, headers: { 'content-type': request.contentType, ...headers }, body };
+}
+
+/** A shaped result written as Apollo writes an execution result (Jobber's extensions pass through, as the stitching plugin does). */
+function answerShaped(request: FastPathRequest, outcome: 'forwarded' | 'split', result: RootResult, jobber: JobberOutcome): FastPathResult {
+  const all = result.fatal ? [...result.errors, result.fatal] : result.errors;
+  const { errors, status } = formatAllLikeApollo(all);
+  const extensions = jobber.kind === 'answered' ? jobber.json.extensions : undefined;
+  return answer(request, outcome, status ?? 200, serializeLikeApollo({ errors: errors.length > 0 ? errors : undefined, data: result.data, extensions }));
+}
+
+/** A credential failure as Apollo answers a failed context: the error alone, its status (401, 403, 503). */
+function refuse(request: FastPathRequest, error: unknown): FastPathResult {
+  // What the graphql router's context function throws, and what Apollo makes of any other failure.
+  const graphqlError = isGatewayError(error)
+    ? new GraphQLError(error.message, { extensions: error.extensions, originalError: error })
+    : new GraphQLError(`Context creation failed: ${error instanceof Error ? error.message : String(error)}`, error instanceof Error ? { originalError: error } : {});
+  const { errors, status } = formatAllLikeApollo([graphqlError]);
+  return answer(request, 'refused', status ?? 500, serializeLikeApollo({ errors }));
+}
+
+/** Apollo's answer to a mutation sent with GET (GraphQL over HTTP: GET is for queries only). */
+function refuseMutationOverGet(request: FastPathRequest): FastPathResult {
+  const error = new GraphQLError('GET requests only support query operations, not mutation operations', { extensions: { code: 'BAD_REQUEST', http: { status: 405 } } });
+  const { errors } = formatAllLikeApollo([error]);
+  return answer(request, 'refused', 405, serializeLikeApollo({ errors }), { allow: 'POST' });
 }
 
 /** The client's variables that the Jobber half declares (null when it declares none). */
@@ -151,40 +180,4 @@ function pickVariables(variables: Record<string, unknown> | null, names: Readonl
   const picked: Record<string, unknown> = {};
   for (const name of names) if (Object.hasOwn(variables, name)) picked[name] = variables[name];
   return picked;
-}
-
-/**
- * Errors stitching does not pass as they are: with no data (or null data) it answers `data` with each
- * root field null and every error placed on each root field; an error without a path likewise.
- */
-function isReshapedByStitching(result: ForwardResult): boolean {
-  const { errors, data } = result.json;
-  if (!errors || errors.length === 0) return false;
-  return data === undefined || data === null || errors.some((error) => !(error as { path?: unknown }).path);
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A GraphQL-over-HTTP body with nothing Apollo would treat specially (persisted queries, odd types). */
-function isSimpleRequest(body: Record<string, unknown>): boolean {
-  for (const key in body) if (!BODY_KEYS.has(key)) return false;
-  const { query, variables, operationName, extensions } = body;
-  if (typeof query !== 'string') return false;
-  if (variables !== undefined && variables !== null && !isPlainObject(variables)) return false;
-  if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return false;
-  if (extensions !== undefined && !(isPlainObject(extensions) && Object.keys(extensions).length === 0)) return false;
-  return true;
-}
-
-/** Accept headers for which Apollo answers `application/json; charset=utf-8` (others: Apollo negotiates). */
-function acceptsPlainJson(accept: string | undefined): boolean {
-  if (accept === undefined) return true;
-  const value = accept.trim().toLowerCase();
-  return value === '' || value === '*/*' || value === 'application/json' || value === 'application/json, */*';
-}
-
-function firstHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
