@@ -102,7 +102,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
       if (lookup.kind === 'forward') {
         const { query, variables, operationName } = request;
         const outcome = await forward({ query, variables, operationName, isMutation: lookup.isMutation, document: lookup.document });
-        const shaped = shapeLikeStitching(rootFields(), outcome, lookup.isMutation);
+        const shaped = shapeLikeStitching(rootFields, outcome, lookup.isMutation);
         // Jobber's bytes are the answer when stitching would pass them as they are.
         if (shaped === null && outcome.kind === 'answered') return answer(request, 'forwarded', 200, outcome.text);
         return answerShaped(request, 'forwarded', shaped ?? { data: null, errors: [] }, outcome);
@@ -115,8 +115,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
         Promise.resolve(execute({ schema: localSchema, document: split.localDocument, variableValues: request.variables, contextValue: context })),
         forward({ query: split.jobberQuery, variables: pickVariables(request.variables, split.jobberVariableNames), operationName: request.operationName, isMutation: false, document: split.jobberDocument }),
       ]);
-      const jobberFields = rootFields().filter((field) => !localRootFields.has(field.name));
-      const shaped = shapeLikeStitching(jobberFields, outcome, false);
+      const shaped = shapeLikeStitching(() => rootFields().filter((field) => !localRootFields.has(field.name)), outcome, false);
       if (!local.errors && local.data && shaped === null && outcome.kind === 'answered') {
         return answer(request, 'split', 200, JSON.stringify(buildSplitAnswer(split.responseKeys, local.data, outcome.json)));
       }

@@ -81,18 +81,21 @@ export function collectRootFields(
  *   field, all of them) and those without a path. One error is relocated to the field (message, path,
  *   extensions); several become one masked INTERNAL_SERVER_ERROR; none leaves the field null.
  * Returns null when stitching would answer Jobber's data and no error (the answer is Jobber's as is).
+ * `rootFields` is called only when there is a failure to shape.
  */
-export function shapeLikeStitching(fields: readonly RootField[], outcome: JobberOutcome, serial: boolean): RootResult | null {
+export function shapeLikeStitching(rootFields: () => readonly RootField[], outcome: JobberOutcome, serial: boolean): RootResult | null {
   if (outcome.kind === 'threw') {
-    return assemble(fields, serial, (field) => locatedError(outcome.error, field.nodes, [field.key]));
+    return assemble(rootFields(), serial, (field) => locatedError(outcome.error, field.nodes, [field.key]));
   }
   const { json } = outcome;
   const errors = json.errors ?? [];
   if (json.data !== undefined && json.data !== null) {
+    // The common case costs nothing more: root fields are only collected for a failure.
     if (errors.length === 0) return null;
     const located = errors.filter((error) => Array.isArray(pathOf(error))).map((error) => relocate(error, pathOf(error)!));
     return { data: json.data, errors: located };
   }
+  const fields = rootFields();
   return assemble(fields, serial, (field) => {
     const own = fields.length === 1 ? errors : errors.filter((error) => pathOf(error)?.[0] === field.key || pathOf(error) === undefined);
     if (own.length === 1) return relocate(own[0]!, [field.key]);

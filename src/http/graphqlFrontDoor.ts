@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '../errors/gatewayError';
 import type { FastPath, FastPathOutcome } from '../gateway/fastPathHandler';
-import { setGraphqlCorsHeaders } from './graphqlCors';
+import { GRAPHQL_CORS_HEADERS } from './graphqlCors';
 import { paramsFromBody, paramsFromSearch, type ParamsOutcome } from './graphqlRequestParams';
 import { createResponseTypeNegotiator } from './negotiateResponseType';
 import { readJsonBody } from './readJsonBody';
@@ -66,7 +66,7 @@ export function createGraphqlFrontDoor(options: GraphqlFrontDoorOptions): (req: 
       contentType,
     });
     if (result.kind === 'apollo') return handOver(req, res);
-    res.writeHead(result.status, result.headers).end(result.body);
+    writeAnswer(res, result.status, result.headers, result.body);
     onOutcome(result.outcome, result.status);
   };
 
@@ -78,7 +78,6 @@ export function createGraphqlFrontDoor(options: GraphqlFrontDoorOptions): (req: 
     const { headers } = req;
     // A browser's page, or a GET with no query: the explorer (express).
     if (isGet && (!url.includes('?') || headers.accept?.includes('text/html') || !isJsonOrAbsent(headers['content-type']))) return fallback(req, res);
-    setGraphqlCorsHeaders(res);
     if (!hasCredentials(headers.authorization) || negotiate(headers.accept) === null) return handOver(req, res);
     run(req, res, isGet, url).catch((error: unknown) => {
       onError(error);
@@ -107,5 +106,15 @@ function answerBodyError(res: ServerResponse, status: 400 | 413, onOutcome: Grap
 }
 
 function answerJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+  writeAnswer(res, status, { 'content-type': 'application/json; charset=utf-8' }, JSON.stringify(body));
+}
+
+/**
+ * With its length declared, Node sends the head and the body in one write; without, writeHead commits
+ * to chunked encoding and the answer goes out as several buffers (a writev: about a quarter of the
+ * gateway's CPU per request in the bench).
+ */
+function writeAnswer(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
+  // The CORS headers the graphql router sets on what express answers (graphqlCors.ts).
+  res.writeHead(status, { ...GRAPHQL_CORS_HEADERS, ...headers, 'content-length': String(Buffer.byteLength(body)) }).end(body);
 }
