@@ -6,6 +6,10 @@ import { createPartnerRegistry } from './auth/partnerRegistry';
 import type { Config } from './config/config';
 import { createCallbackRouter } from './connector/callbackRouter';
 import { createConnectorService } from './connector/connectorService';
+import { createConnectorSettingsStore } from './connector/connectorSettingsStore';
+import { createCredentialReader } from './connector/credentialReader';
+import { createInstallationStore } from './connector/installationStore';
+import { createReauthorizationMarker } from './connector/reauthorizationMarker';
 import type { Deps } from './core/deps';
 import type { SecretBox } from './crypto/secretBox';
 import { formatError } from './errors/formatError';
@@ -85,17 +89,16 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
   const tokenClient = createJobberTokenClient({ fetch: deps.fetch, baseUrl: config.jobberBaseUrl, timeoutMs: config.jobberTimeoutMs, clock });
   const tokenStore = createTokenStore({ store, secretBox, clock });
 
-  // The connector and the refresher need each other (credentials one way, tokens the other): late-bound.
-  const late: { connector?: ReturnType<typeof createConnectorService> } = {};
-  const connectorOrFail = () => {
-    if (!late.connector) throw new Error('connector used before it was built');
-    return late.connector;
-  };
+  // Built in dependency order: what the refresher needs (credentials, the reauthorization marker) only
+  // reads or writes the store, so it comes first; the connector, which needs the refresher, after.
+  const installations = createInstallationStore({ store, clock });
+  const settingsStore = createConnectorSettingsStore({ store, secretBox, clock });
+  const credentials = createCredentialReader({ installations, settingsStore, secretBox });
   const events = createPartnerEventQueue({
     deps,
     getWebhookTarget: async (partnerId: string) => {
-      const settings = await connectorOrFail().getSettings(partnerId);
-      if (!settings.webhookUrl) return null;
+      const settings = await settingsStore.read(partnerId);
+      if (!settings?.webhookUrl) return null;
       return { url: settings.webhookUrl, signingSecret: await signingSecrets.getOrCreate(partnerId) };
     },
   });
@@ -105,8 +108,8 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     tokenClient,
     marginMs: config.tokenRefreshMarginMs,
     tokenTimeoutMs: config.jobberTimeoutMs,
-    getCredentials: (ref) => connectorOrFail().getCredentials(ref),
-    onReauthorizationRequired: (ref, reason) => connectorOrFail().markReauthorizationRequired(ref, reason),
+    getCredentials: credentials.getCredentials,
+    onReauthorizationRequired: createReauthorizationMarker({ deps, installations, events }),
   });
   const connector = createConnectorService({
     deps,
@@ -120,7 +123,6 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     jobberTimeoutMs: config.jobberTimeoutMs,
     apiVersion,
   });
-  late.connector = connector;
   const pacer = createRateLimiter({ deps, estimateCost: createCostEstimator(jobber.schema), maxWaitMs: config.throttleMaxWaitMs });
   const transport = createJobberTransport({ timeoutMs: config.jobberTimeoutMs });
   const forwarder = createJobberForwarder({
@@ -129,7 +131,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     apiVersion,
     timeoutMs: config.jobberTimeoutMs,
     accessTokens: refresher,
-    onDisconnected: (ref) => connectorOrFail().markDisconnected(ref, 'Jobber says the account disconnected the app.'),
+    onDisconnected: (ref) => connector.markDisconnected(ref, 'Jobber says the account disconnected the app.'),
     pacer,
     transport,
   });
@@ -173,8 +175,8 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
   web.use(
     createJobberWebhookRouter({
       deps,
-      findInstallations: (jobberAccountId) => connectorOrFail().findInstallationsByJobberAccountId(jobberAccountId),
-      onEvent: createJobberWebhookHandler({ markDisconnected: (ref, reason) => connectorOrFail().markDisconnected(ref, reason), sink: events }),
+      findInstallations: (jobberAccountId) => connector.findInstallationsByJobberAccountId(jobberAccountId),
+      onEvent: createJobberWebhookHandler({ markDisconnected: (ref, reason) => connector.markDisconnected(ref, reason), sink: events }),
     }),
   );
   web.use(createCallbackRouter(connector));
