@@ -15,7 +15,7 @@ import type { SecretBox } from './crypto/secretBox';
 import { formatError } from './errors/formatError';
 import { buildGatewaySchema, buildLocalSchema, loadJobberSchema, loadLocalTypeDefs, type JobberSchemaSnapshot } from './gateway/buildGatewaySchema';
 import { createCostEstimator } from './gateway/costEstimator';
-import { createFastPathCache } from './gateway/fastPathCache';
+import { createFastPathCache, type FastPathCacheOptions } from './gateway/fastPathCache';
 import { createFastPath } from './gateway/fastPathHandler';
 import { createJobberTransport } from './gateway/jobberTransport';
 import { buildGatewayPlugins } from './gateway/gatewayPlugins';
@@ -58,6 +58,12 @@ export interface AppOptions {
   jobber?: JobberSchemaSnapshot;
   /** Answer Jobber and mixed operations without stitching (src/http/graphqlFrontDoor.ts, src/gateway/fastPathHandler.ts). Default true. */
   fastPath?: boolean;
+  /**
+   * Bounds of the fast path's document cache (query texts, their parsed documents and decisions): entries
+   * (default 1000), characters of query text (default 8 MiB) and the longest text kept (default 64 Ki
+   * characters). See FastPathCacheOptions.
+   */
+  documentCache?: Pick<FastPathCacheOptions, 'maxEntries' | 'maxBytes' | 'maxCachedQueryLength'>;
 }
 
 export interface GatewayApp {
@@ -163,7 +169,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     options.fastPath === false
       ? undefined
       : createFastPath({
-          cache: createFastPathCache({ gatewaySchema: schema, jobberSchema: jobber.schema, localSchema }),
+          cache: createFastPathCache({ ...options.documentCache, gatewaySchema: schema, jobberSchema: jobber.schema, localSchema }),
           gatewaySchema: schema,
           localSchema,
           principals,
