@@ -116,6 +116,8 @@ async function run(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<Gat
     body: bodyOf(JOBBER_QUERY),
   };
   const fast: LoadTarget = { url: `${gw.url}/graphql`, headers: partner.headers('bench-main'), body: bodyOf(JOBBER_QUERY) };
+  // The same requests through a bare Node proxy in the gateway's process: what any Node proxy costs.
+  const bare: LoadTarget = { ...direct, url: gw.bareProxyUrl };
   const mixed: LoadTarget = { url: `${gw.url}/graphql`, headers: partner.headers('bench-main'), body: bodyOf(MIXED_QUERY) };
   const stitched: LoadTarget = { url: `${gw.url}/graphql`, headers: partner.headers('bench-main'), body: bodyOf(STITCHED_QUERY) };
   // Each real client's shape (method, URL, Accept, body layout) with the same Jobber query and unique variables.
@@ -139,6 +141,7 @@ async function run(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<Gat
 
   const allPhases = [
     { name: 'direct to sandbox', target: direct, viaGateway: false },
+    { name: 'bare Node proxy', target: bare, viaGateway: true },
     { name: 'gateway fast path', target: fast, viaGateway: true },
     ...clientPhases,
     { name: '  four-client mix', target: mix, viaGateway: true },
@@ -147,7 +150,7 @@ async function run(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<Gat
   ];
   // BENCH_ONLY=mix (a name fragment) keeps direct and the phases whose name has it: for profiling one shape.
   const only = process.env.BENCH_ONLY;
-  const phases = only ? allPhases.filter((phase, k) => k === 0 || phase.name.includes(only)) : allPhases;
+  const phases = only ? allPhases.filter((phase, k) => k <= 1 || phase.name.includes(only)) : allPhases;
   for (const phase of phases) {
     log(`warm-up: ${phase.name}`);
     await runLoad(phase.target, { connections: CONNECTIONS, seconds: Math.min(2, SECONDS) });

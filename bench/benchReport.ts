@@ -64,6 +64,7 @@ export function formatReport(report: BenchReport): string {
   const fast = find('gateway fast path');
   const mixed = find('gateway mixed op');
   const mix = find('four-client mix');
+  const bare = find('bare Node proxy');
   const ratio = (row: PhaseRow | undefined) => (row && direct ? row.reqPerSec / direct.reqPerSec : NaN);
   const lines: string[] = [];
   const env = Object.entries(report.gatewayEnv).map(([k, v]) => `${k}=${v}`).join(' ');
@@ -87,10 +88,13 @@ export function formatReport(report: BenchReport): string {
   ]);
   lines.push(...formatTable([header, ...table]));
   lines.push(
+    'bare Node proxy: the direct requests through a minimal Node proxy in the gateway process (read body, undici to the sandbox,',
+    'write bytes back): what any Node proxy costs on this machine right now.',
     'as <client>: the fast path query sent the way that client sends it (method, URL, Accept, body layout: bench/clientShapes.ts);',
     'four-client mix: the four in turn. mixed op: local and Jobber root fields, split by the fast path; stitched op: the same',
     'with a root __typename, which only stitching answers (what every mixed op cost before the split).',
     `served by (gateway_fast_path_total over the measured phases): ${Object.entries(report.servedBy).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `gateway CPU per request over the bare proxy's: fast path ${cpuOver(fast, bare)}, four-client mix ${cpuOver(mix, bare)}`,
   );
   const { serial, memory } = report;
   const startups = [...report.startups].sort((a, b) => a.readyMs - b.readyMs);
@@ -137,6 +141,11 @@ export function formatReport(report: BenchReport): string {
   ];
   lines.push(...formatTable([['target', 'wanted', 'measured', ''], ...checks.map(([name, wanted, measured, ok]) => [name, wanted, measured, ok ? 'PASS' : 'FAIL'])]));
   return lines.join('\n') + '\n';
+}
+
+function cpuOver(row: PhaseRow | undefined, bare: PhaseRow | undefined): string {
+  const ratio = (row?.cpuUsPerRequest ?? NaN) / (bare?.cpuUsPerRequest ?? NaN);
+  return `${ratio.toFixed(2)}x`;
 }
 
 function formatTable(rows: string[][]): string[] {

@@ -177,10 +177,9 @@ const corpus: CorpusCase[] = [
 ];
 
 /*
- * Differences that are inherent, so not in this corpus:
- * - an error Jobber locates inside partial data (data present, error with a path) reaches the client as
- *   Jobber wrote it; its `locations` point into the client's own document (sent unchanged), where
- *   stitching would rebuild the error from its delegated document;
+ * Not in this corpus:
+ * - an error Jobber locates inside partial data (data present, error with a path): the sandbox never
+ *   answers one; the fast path drops its locations as stitching does (unit test: shapeLikeStitching);
  * - the fast path sends no ETag header (express computes one per stitched response; POSTs never use it);
  * - the fast path's body is Jobber's bytes, which may lack the newline Apollo ends its bodies with.
  */
