@@ -112,7 +112,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
       const context: RequestContext = { principal, accountIdHeader: request.accountIdHeader, services, jobberExtensions: [] };
       // Both halves at once, as stitching runs them; the local half only reads.
       const [local, outcome] = await Promise.all([
-        Promise.resolve(execute({ schema: localSchema, document: split.localDocument, variableValues: request.variables, contextValue: context })),
+        Promise.resolve().then(() => execute({ schema: localSchema, document: split.localDocument, variableValues: request.variables, contextValue: context })),
         forward({ query: split.jobberQuery, variables: pickVariables(request.variables, split.jobberVariableNames), operationName: request.operationName, isMutation: false, document: split.jobberDocument }),
       ]);
       const shaped = shapeLikeStitching(() => rootFields().filter((field) => !localRootFields.has(field.name)), outcome, false);
