@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the sandbox and the gateway each in a child process (so the gateway's CPU is its
+ * `npm run bench`: the sandbox, the gateway and a bare Node proxy each in a child process (so the gateway's CPU is its
  * own), autocannon in this one. Env: BENCH_SECONDS (default 10) per load phase; REDIS_URL = the gateway
  * uses that Redis instead of the embedded in-memory store; BENCH_GATEWAY_NODE_ARGS: extra node flags for the
  * gateway process (profiling); BENCH_ONLY: measure direct and the phases whose name has this fragment only;
@@ -79,6 +79,7 @@ async function withChildren(build: BenchBuild): Promise<void> {
   // BENCH_GATEWAY_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the gateway process.
   // --expose-gc only lets the memory check also read memory after a full collection (leak vs. uncollected garbage).
   const nodeArgs = ['--expose-gc', ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+  const bareProxy = await startChild<{ url: string }>(build.pathOf('bench/bareProxyWorker.ts'), { JOBBER_BASE_URL: sandbox.ready.url, ...GATEWAY_ENV });
   const startGateway = () => startChild<GatewayReady>(build.pathOf('bench/gatewayWorker.ts'), { JOBBER_BASE_URL: sandbox.ready.url, ...GATEWAY_ENV }, nodeArgs);
   // Startup is read from STARTS processes (the last one is then measured under load): one start alone
   // says more about the machine's moment than about the gateway.
@@ -95,15 +96,16 @@ async function withChildren(build: BenchBuild): Promise<void> {
   const gateway = await startGateway();
   startups.push({ readyMs: gateway.ready.readyMs, createAppMs: gateway.ready.createAppMs, spawnToReadyMs: performance.now() - spawnedAt });
   try {
-    await run(sandbox, gateway, startups);
+    await run(sandbox, gateway, bareProxy, startups);
   } finally {
+    await bareProxy.stop();
     await gateway.call('cleanUp').catch((error: unknown) => log(`clean-up failed: ${String(error)}`));
     await gateway.stop();
     await sandbox.stop();
   }
 }
 
-async function run(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<GatewayReady>, startups: Startup[]): Promise<void> {
+async function run(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<GatewayReady>, bareProxy: BenchChild<{ url: string }>, startups: Startup[]): Promise<void> {
   const gw = gateway.ready;
   log(`sandbox ${sandbox.ready.url}, gateway ${gw.url} (store: ${gw.store}, env ${JSON.stringify(GATEWAY_ENV)}), ${SECONDS}s per phase`);
   const partner = await setUpPartner(sandbox, gw);
@@ -116,8 +118,8 @@ async function run(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<Gat
     body: bodyOf(JOBBER_QUERY),
   };
   const fast: LoadTarget = { url: `${gw.url}/graphql`, headers: partner.headers('bench-main'), body: bodyOf(JOBBER_QUERY) };
-  // The same requests through a bare Node proxy in the gateway's process: what any Node proxy costs.
-  const bare: LoadTarget = { ...direct, url: gw.bareProxyUrl };
+  // The direct requests through a bare Node proxy (its own process): what any Node proxy costs.
+  const bare: LoadTarget = { ...direct, url: bareProxy.ready.url };
   const mixed: LoadTarget = { url: `${gw.url}/graphql`, headers: partner.headers('bench-main'), body: bodyOf(MIXED_QUERY) };
   const stitched: LoadTarget = { url: `${gw.url}/graphql`, headers: partner.headers('bench-main'), body: bodyOf(STITCHED_QUERY) };
   // Each real client's shape (method, URL, Accept, body layout) with the same Jobber query and unique variables.
@@ -141,7 +143,7 @@ async function run(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<Gat
 
   const allPhases = [
     { name: 'direct to sandbox', target: direct, viaGateway: false },
-    { name: 'bare Node proxy', target: bare, viaGateway: true },
+    { name: 'bare Node proxy', target: bare, viaGateway: true, process: bareProxy },
     { name: 'gateway fast path', target: fast, viaGateway: true },
     ...clientPhases,
     { name: '  four-client mix', target: mix, viaGateway: true },
@@ -166,9 +168,11 @@ async function run(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<Gat
     for (let turn = 0; turn < phases.length; turn++) {
       const k = (turn + round - 1) % phases.length;
       const phase = phases[k]!;
-      const before = await gateway.call<Stats>('stats');
+      // CPU and RSS of the process that served the phase (the gateway, or the bare proxy).
+      const served = 'process' in phase && phase.process ? phase.process : gateway;
+      const before = await served.call<Stats>('stats');
       const load = await runLoad(phase.target, { connections: CONNECTIONS, seconds: sliceSeconds });
-      const after = await gateway.call<Stats>('stats');
+      const after = await served.call<Stats>('stats');
       const slice = slices[k]!;
       slice.requests += load.requests;
       slice.failures += load.failures;

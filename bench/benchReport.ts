@@ -5,7 +5,7 @@ export interface PhaseRow {
   p50Ms: number;
   p99Ms: number;
   failures: number;
-  /** Gateway process CPU (user + system) per request, µs; undefined for the direct phase. */
+  /** Gateway (or bare proxy) process CPU (user + system) per request, µs; undefined for the direct phase. */
   cpuUsPerRequest: number | undefined;
   /** The kernel's share of it (loopback TCP is charged to the sender), µs. */
   sysUsPerRequest: number | undefined;
@@ -88,8 +88,8 @@ export function formatReport(report: BenchReport): string {
   ]);
   lines.push(...formatTable([header, ...table]));
   lines.push(
-    'bare Node proxy: the direct requests through a minimal Node proxy in the gateway process (read body, undici to the sandbox,',
-    'write bytes back): what any Node proxy costs on this machine right now.',
+    'bare Node proxy: the direct requests through a minimal Node proxy in its own process (read body, undici to the sandbox,',
+    'write bytes back; its CPU and RSS in the columns): what any Node proxy costs on this machine right now.',
     'as <client>: the fast path query sent the way that client sends it (method, URL, Accept, body layout: bench/clientShapes.ts);',
     'four-client mix: the four in turn. mixed op: local and Jobber root fields, split by the fast path; stitched op: the same',
     'with a root __typename, which only stitching answers (what every mixed op cost before the split).',

@@ -1,7 +1,6 @@
 /** Bench child: the gateway over the embedded in-memory store (or Redis when REDIS_URL is set). */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import { Agent } from 'undici';
 import Redis from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
@@ -15,8 +14,6 @@ import { serveParent } from './childProcess';
 
 export interface GatewayReady {
   url: string;
-  /** A bare Node proxy to the sandbox in the same process (the reference for the gateway's own CPU). */
-  bareProxyUrl: string;
   store: string;
   adminKey: string;
   /** ms from process start (before tsx compiles anything) to listening with the app built. */
@@ -56,8 +53,7 @@ async function main(): Promise<void> {
   server.on('request', app.handler);
   const createAppMs = performance.now() - started;
   const tokenStore = createTokenStore({ store, secretBox, clock: systemClock });
-  const bareProxyUrl = await startBareProxy(process.env.JOBBER_BASE_URL ?? '');
-  const ready: GatewayReady = { url, bareProxyUrl, store: redisUrl ? 'redis' : 'embedded (in memory)', adminKey, readyMs: performance.now(), createAppMs };
+  const ready: GatewayReady = { url, store: redisUrl ? 'redis' : 'embedded (in memory)', adminKey, readyMs: performance.now(), createAppMs };
   serveParent(
     {
       /** With `{ gc: true }` and node --expose-gc: after a full collection (to tell garbage from leaks). */
@@ -96,36 +92,6 @@ async function main(): Promise<void> {
     },
     ready as unknown as Record<string, unknown>,
   );
-}
-
-/**
- * The least a Node proxy can do per request: read the body, send it to the sandbox's GraphQL endpoint over
- * a keep-alive pool with the caller's headers, answer with the sandbox's bytes. No auth, no parsing.
- */
-async function startBareProxy(jobberBaseUrl: string): Promise<string> {
-  const agent = new Agent({ connections: 128 });
-  const origin = new URL(jobberBaseUrl).origin;
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      agent
-        .request({
-          origin,
-          path: '/api/graphql',
-          method: 'POST',
-          headers: { authorization: req.headers.authorization ?? '', 'content-type': 'application/json', 'x-jobber-graphql-version': '2022-03-10' },
-          body: Buffer.concat(chunks),
-        })
-        .then(async (upstream) => {
-          const text = await upstream.body.text();
-          res.writeHead(upstream.statusCode, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) }).end(text);
-        })
-        .catch(() => res.writeHead(502).end());
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/graphql`;
 }
 
 void main();
