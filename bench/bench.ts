@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the sandbox, the gateway and a bare Node proxy each in a child process (so the gateway's CPU is its
+ * `npm run bench`: the sandbox and the gateway each in a child process (so the gateway's CPU is its
  * own), autocannon in this one. Env: BENCH_SECONDS (default 10) per load phase; REDIS_URL = the gateway
  * uses that Redis instead of the embedded in-memory store; BENCH_GATEWAY_NODE_ARGS: extra node flags for the
  * gateway process (profiling); BENCH_ONLY: measure direct and the phases whose name has this fragment only;
@@ -38,6 +38,8 @@ interface Stats {
   cpu: { user: number; system: number };
   rss: number;
   heapUsed: number;
+  heapTotal?: number;
+  external?: number;
 }
 
 // Unique variables per request: `$id` names no client (answer null, same cost), `$n` cycles 1..10.
@@ -79,7 +81,6 @@ async function withChildren(build: BenchBuild): Promise<void> {
   // BENCH_GATEWAY_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the gateway process.
   // --expose-gc only lets the memory check also read memory after a full collection (leak vs. uncollected garbage).
   const nodeArgs = ['--expose-gc', ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean)];
-  const bareProxy = await startChild<{ url: string }>(build.pathOf('bench/bareProxyWorker.ts'), { JOBBER_BASE_URL: sandbox.ready.url, ...GATEWAY_ENV });
   const startGateway = () => startChild<GatewayReady>(build.pathOf('bench/gatewayWorker.ts'), { JOBBER_BASE_URL: sandbox.ready.url, ...GATEWAY_ENV }, nodeArgs);
   // Startup is read from STARTS processes (the last one is then measured under load): one start alone
   // says more about the machine's moment than about the gateway.
@@ -96,16 +97,15 @@ async function withChildren(build: BenchBuild): Promise<void> {
   const gateway = await startGateway();
   startups.push({ readyMs: gateway.ready.readyMs, createAppMs: gateway.ready.createAppMs, spawnToReadyMs: performance.now() - spawnedAt });
   try {
-    await run(sandbox, gateway, bareProxy, startups);
+    await run(sandbox, gateway, startups);
   } finally {
-    await bareProxy.stop();
     await gateway.call('cleanUp').catch((error: unknown) => log(`clean-up failed: ${String(error)}`));
     await gateway.stop();
     await sandbox.stop();
   }
 }
 
-async function run(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<GatewayReady>, bareProxy: BenchChild<{ url: string }>, startups: Startup[]): Promise<void> {
+async function run(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<GatewayReady>, startups: Startup[]): Promise<void> {
   const gw = gateway.ready;
   log(`sandbox ${sandbox.ready.url}, gateway ${gw.url} (store: ${gw.store}, env ${JSON.stringify(GATEWAY_ENV)}), ${SECONDS}s per phase`);
   const partner = await setUpPartner(sandbox, gw);
@@ -118,8 +118,6 @@ async function run(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<Gat
     body: bodyOf(JOBBER_QUERY),
   };
   const fast: LoadTarget = { url: `${gw.url}/graphql`, headers: partner.headers('bench-main'), body: bodyOf(JOBBER_QUERY) };
-  // The direct requests through a bare Node proxy (its own process): what any Node proxy costs.
-  const bare: LoadTarget = { ...direct, url: bareProxy.ready.url };
   const mixed: LoadTarget = { url: `${gw.url}/graphql`, headers: partner.headers('bench-main'), body: bodyOf(MIXED_QUERY) };
   const stitched: LoadTarget = { url: `${gw.url}/graphql`, headers: partner.headers('bench-main'), body: bodyOf(STITCHED_QUERY) };
   // Each real client's shape (method, URL, Accept, body layout) with the same Jobber query and unique variables.
@@ -143,7 +141,6 @@ async function run(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<Gat
 
   const allPhases = [
     { name: 'direct to sandbox', target: direct, viaGateway: false },
-    { name: 'bare Node proxy', target: bare, viaGateway: true, process: bareProxy },
     { name: 'gateway fast path', target: fast, viaGateway: true },
     ...clientPhases,
     { name: '  four-client mix', target: mix, viaGateway: true },
@@ -152,7 +149,7 @@ async function run(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<Gat
   ];
   // BENCH_ONLY=mix (a name fragment) keeps direct and the phases whose name has it: for profiling one shape.
   const only = process.env.BENCH_ONLY;
-  const phases = only ? allPhases.filter((phase, k) => k <= 1 || phase.name.includes(only)) : allPhases;
+  const phases = only ? allPhases.filter((phase, k) => k === 0 || phase.name.includes(only)) : allPhases;
   for (const phase of phases) {
     log(`warm-up: ${phase.name}`);
     await runLoad(phase.target, { connections: CONNECTIONS, seconds: Math.min(2, SECONDS) });
@@ -168,11 +165,9 @@ async function run(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<Gat
     for (let turn = 0; turn < phases.length; turn++) {
       const k = (turn + round - 1) % phases.length;
       const phase = phases[k]!;
-      // CPU and RSS of the process that served the phase (the gateway, or the bare proxy).
-      const served = 'process' in phase && phase.process ? phase.process : gateway;
-      const before = await served.call<Stats>('stats');
+      const before = await gateway.call<Stats>('stats');
       const load = await runLoad(phase.target, { connections: CONNECTIONS, seconds: sliceSeconds });
-      const after = await served.call<Stats>('stats');
+      const after = await gateway.call<Stats>('stats');
       const slice = slices[k]!;
       slice.requests += load.requests;
       slice.failures += load.failures;
@@ -245,6 +240,8 @@ async function run(sandbox: BenchChild<{ url: string }>, gateway: BenchChild<Gat
           rssAt100kMb: at100kCollected.rss / 1e6,
           heapAt50kMb: at50kCollected.heapUsed / 1e6,
           heapAt100kMb: at100kCollected.heapUsed / 1e6,
+          heapTotalAt100kMb: (at100kCollected.heapTotal ?? NaN) / 1e6,
+          externalAt100kMb: (at100kCollected.external ?? NaN) / 1e6,
         },
         reqPerSec: (first.reqPerSec + second.reqPerSec) / 2,
       },

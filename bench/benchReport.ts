@@ -5,7 +5,7 @@ export interface PhaseRow {
   p50Ms: number;
   p99Ms: number;
   failures: number;
-  /** Gateway (or bare proxy) process CPU (user + system) per request, µs; undefined for the direct phase. */
+  /** Gateway process CPU (user + system) per request, µs; undefined for the direct phase. */
   cpuUsPerRequest: number | undefined;
   /** The kernel's share of it (loopback TCP is charged to the sender), µs. */
   sysUsPerRequest: number | undefined;
@@ -29,7 +29,7 @@ export interface BenchReport {
     rssAt100kMb: number;
     reqPerSec: number;
     /** The same moments after a full GC: what the gateway keeps, without garbage V8 has not collected yet. */
-    collected: { rssAt50kMb: number; rssAt100kMb: number; heapAt50kMb: number; heapAt100kMb: number };
+    collected: { rssAt50kMb: number; rssAt100kMb: number; heapAt50kMb: number; heapAt100kMb: number; heapTotalAt100kMb: number; externalAt100kMb: number };
   };
   /** One per gateway process started; the target is checked on the median. */
   startups: Startup[];
@@ -64,7 +64,6 @@ export function formatReport(report: BenchReport): string {
   const fast = find('gateway fast path');
   const mixed = find('gateway mixed op');
   const mix = find('four-client mix');
-  const bare = find('bare Node proxy');
   const ratio = (row: PhaseRow | undefined) => (row && direct ? row.reqPerSec / direct.reqPerSec : NaN);
   const lines: string[] = [];
   const env = Object.entries(report.gatewayEnv).map(([k, v]) => `${k}=${v}`).join(' ');
@@ -88,13 +87,10 @@ export function formatReport(report: BenchReport): string {
   ]);
   lines.push(...formatTable([header, ...table]));
   lines.push(
-    'bare Node proxy: the direct requests through a minimal Node proxy in its own process (read body, undici to the sandbox,',
-    'write bytes back; its CPU and RSS in the columns): what any Node proxy costs on this machine right now.',
     'as <client>: the fast path query sent the way that client sends it (method, URL, Accept, body layout: bench/clientShapes.ts);',
     'four-client mix: the four in turn. mixed op: local and Jobber root fields, split by the fast path; stitched op: the same',
     'with a root __typename, which only stitching answers (what every mixed op cost before the split).',
     `served by (gateway_fast_path_total over the measured phases): ${Object.entries(report.servedBy).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-    `gateway CPU per request over the bare proxy's: fast path ${cpuOver(fast, bare)}, four-client mix ${cpuOver(mix, bare)}`,
   );
   const { serial, memory } = report;
   const startups = [...report.startups].sort((a, b) => a.readyMs - b.readyMs);
@@ -107,7 +103,8 @@ export function formatReport(report: BenchReport): string {
       `fast path p50 ${serial.fastP50Ms.toFixed(3)} ms (p99 ${serial.fastP99Ms.toFixed(3)}): added p50 ${addedP50.toFixed(3)} ms`,
     `memory: ${memory.requests} requests over ${memory.accounts} accounts at ${memory.reqPerSec.toFixed(0)} req/s (${memory.failures} failed): ` +
       `RSS ${memory.rssAt50kMb.toFixed(0)} MB at 50k, ${memory.rssAt100kMb.toFixed(0)} MB at 100k; after a full GC ` +
-      `RSS ${collected.rssAt50kMb.toFixed(0)} and ${collected.rssAt100kMb.toFixed(0)} MB, live JS heap ${collected.heapAt50kMb.toFixed(0)} and ${collected.heapAt100kMb.toFixed(0)} MB`,
+      `RSS ${collected.rssAt50kMb.toFixed(0)} and ${collected.rssAt100kMb.toFixed(0)} MB, live JS heap ${collected.heapAt50kMb.toFixed(0)} and ${collected.heapAt100kMb.toFixed(0)} MB ` +
+      `(at 100k: V8 heap committed ${collected.heapTotalAt100kMb.toFixed(0)} MB, external ${collected.externalAt100kMb.toFixed(0)} MB)`,
     `startup: median ${startup.readyMs.toFixed(0)} ms from process start to listening over ${startups.length} starts ` +
       `(${startups.map((s) => s.readyMs.toFixed(0)).join(', ')} ms); in the median one createApp ${startup.createAppMs.toFixed(0)} ms, ` +
       `${startup.spawnToReadyMs.toFixed(0)} ms seen from the parent`,
@@ -141,11 +138,6 @@ export function formatReport(report: BenchReport): string {
   ];
   lines.push(...formatTable([['target', 'wanted', 'measured', ''], ...checks.map(([name, wanted, measured, ok]) => [name, wanted, measured, ok ? 'PASS' : 'FAIL'])]));
   return lines.join('\n') + '\n';
-}
-
-function cpuOver(row: PhaseRow | undefined, bare: PhaseRow | undefined): string {
-  const ratio = (row?.cpuUsPerRequest ?? NaN) / (bare?.cpuUsPerRequest ?? NaN);
-  return `${ratio.toFixed(2)}x`;
 }
 
 function formatTable(rows: string[][]): string[] {
