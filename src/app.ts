@@ -16,7 +16,7 @@ import { formatError } from './errors/formatError';
 import { buildGatewaySchema, buildLocalSchema, loadJobberSchema, loadLocalTypeDefs, type JobberSchemaSnapshot } from './gateway/buildGatewaySchema';
 import { createCostEstimator } from './gateway/costEstimator';
 import { createFastPathCache, type FastPathCacheOptions } from './gateway/fastPathCache';
-import { createFastPath } from './gateway/fastPathHandler';
+import { createFastPath } from './gateway/fastPath';
 import { createJobberTransport } from './gateway/jobberTransport';
 import { buildGatewayPlugins } from './gateway/gatewayPlugins';
 import type { GatewayServices } from './gateway/gatewayServices';
@@ -56,7 +56,7 @@ export interface AppOptions {
   secretBox: SecretBox;
   /** Defaults to schema/jobber.graphql (loaded once; tests share one snapshot across apps). */
   jobber?: JobberSchemaSnapshot;
-  /** Answer Jobber and mixed operations without stitching (src/http/graphqlFrontDoor.ts, src/gateway/fastPathHandler.ts). Default true. */
+  /** Answer Jobber and mixed operations without stitching (src/http/graphqlFrontDoor.ts, src/gateway/fastPath.ts). Default true. */
   fastPath?: boolean;
   /**
    * Bounds of the fast path's document cache (query texts, their parsed documents and decisions): entries

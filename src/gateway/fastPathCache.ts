@@ -1,6 +1,6 @@
 import { Kind, parse, validate, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
-import { classifyOperation, jobberRootFieldsOf, type JobberRootFields } from './classifyOperation';
-import { withoutTokens } from './lightDocument';
+import { classifyOperation, jobberRootFieldsOf } from './classifyOperation';
+import { withoutTokens } from './withoutTokens';
 import type { SplitOperation } from './splitOperation';
 
 export interface FastPathCacheOptions {
@@ -129,4 +129,3 @@ function lightOperation(light: DocumentNode, parsed: DocumentNode, operation: Op
   return light.definitions[parsed.definitions.indexOf(operation)] as OperationDefinitionNode;
 }
 
-export type { JobberRootFields };

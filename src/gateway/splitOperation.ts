@@ -11,7 +11,7 @@ import {
   type Token,
 } from 'graphql';
 import type { JobberRootFields } from './classifyOperation';
-import { withoutTokens } from './lightDocument';
+import { withoutTokens } from './withoutTokens';
 
 /**
  * A query whose root fields are partly Jobber's and partly the gateway's, cut in two once per query text:

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '../errors/gatewayError';
-import type { FastPath, FastPathOutcome } from '../gateway/fastPathHandler';
+import type { FastPath, FastPathOutcome } from '../gateway/fastPath';
 import { GRAPHQL_CORS_HEADERS } from './graphqlCors';
 import { paramsFromBody, paramsFromSearch, type ParamsOutcome } from './graphqlRequestParams';
-import { createResponseTypeNegotiator } from './negotiateResponseType';
+import { createResponseTypeNegotiator } from './responseTypeNegotiator';
 import { readJsonBody } from './readJsonBody';
 
 export interface GraphqlFrontDoorOptions {

@@ -3,7 +3,7 @@ import { createPartnerRegistry } from '../../../src/auth/partnerRegistry';
 import { systemClock } from '../../../src/core/deps';
 import { buildGatewaySchema, buildLocalSchema, loadLocalTypeDefs } from '../../../src/gateway/buildGatewaySchema';
 import { createFastPathCache } from '../../../src/gateway/fastPathCache';
-import { createFastPath, type FastPathRequest } from '../../../src/gateway/fastPathHandler';
+import { createFastPath, type FastPathRequest } from '../../../src/gateway/fastPath';
 import type { GatewayServices } from '../../../src/gateway/gatewayServices';
 import { createJobberExecutor } from '../../../src/gateway/jobberExecutor';
 import { createRedisStore } from '../../../src/store/redisStore';

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FastPathOutcome, FastPathRequest } from '../../../src/gateway/fastPathHandler';
+import type { FastPathOutcome, FastPathRequest } from '../../../src/gateway/fastPath';
 import { createGraphqlFrontDoor } from '../../../src/http/graphqlFrontDoor';
 
 describe('createGraphqlFrontDoor on a real HTTP server', () => {

@@ -1,5 +1,5 @@
 import { CLIENT_SHAPES } from '../../../bench/clientShapes';
-import { createResponseTypeNegotiator, RESPONSE_TYPES } from '../../../src/http/negotiateResponseType';
+import { createResponseTypeNegotiator, RESPONSE_TYPES } from '../../../src/http/responseTypeNegotiator';
 
 describe('createResponseTypeNegotiator', () => {
   test.each([
