@@ -13,11 +13,11 @@ export interface GraphqlFrontDoorOptions {
   /** Largest request body read here, in bytes (larger declared ones are left to express.json, which answers 413). */
   bodyLimitBytes: number;
   /**
-   * Called once per GraphQL request (a POST, or a GET with a query) with what the fast path did, and the
-   * HTTP status when the front door answered itself (express counts its own). The seam for metrics,
-   * request ids and tracing.
+   * Called once per GraphQL request (a POST, or a GET with a query) with what the fast path did: the HTTP
+   * status when the front door answered itself (express counts its own), the reason when it handed the
+   * request to Apollo. The seam for metrics, request ids and tracing.
    */
-  onOutcome(outcome: FastPathOutcome, status?: number): void;
+  onOutcome(outcome: FastPathOutcome, status?: number, reason?: string): void;
   /** A bug in the fast path (it rejected): logged here; the client gets a masked 500. */
   onError(error: unknown): void;
 }
@@ -37,8 +37,8 @@ export function createGraphqlFrontDoor(options: GraphqlFrontDoorOptions): (req: 
   const { fastPath, fallback, onOutcome, onError, bodyLimitBytes } = options;
   const negotiate = createResponseTypeNegotiator();
 
-  const handOver = (req: IncomingMessage, res: ServerResponse) => {
-    onOutcome('handed_off');
+  const handOver = (req: IncomingMessage, res: ServerResponse, reason: string) => {
+    onOutcome('handed_off', undefined, reason);
     fallback(req, res);
   };
 
@@ -49,13 +49,13 @@ export function createGraphqlFrontDoor(options: GraphqlFrontDoorOptions): (req: 
       params = paramsFromSearch(url.slice(url.indexOf('?') + 1));
     } else {
       const body = await readJsonBody(req, bodyLimitBytes);
-      if (body.kind === 'unread') return handOver(req, res);
+      if (body.kind === 'unread') return handOver(req, res, 'not a plain JSON body');
       if (body.kind === 'invalid') return answerBodyError(res, body.status, onOutcome);
       // Kept for express.json, which skips a body that was read already.
       (req as IncomingMessage & { body?: unknown }).body = body.value;
       params = paramsFromBody(body.value);
     }
-    if (params.kind === 'apollo') return handOver(req, res);
+    if (params.kind === 'apollo') return handOver(req, res, params.reason);
     const contentType = negotiate(headers.accept) as string;
     const accountId = headers['x-account-id'];
     const result = await fastPath.handle({
@@ -65,7 +65,7 @@ export function createGraphqlFrontDoor(options: GraphqlFrontDoorOptions): (req: 
       accountIdHeader: Array.isArray(accountId) ? accountId[0] : accountId,
       contentType,
     });
-    if (result.kind === 'apollo') return handOver(req, res);
+    if (result.kind === 'apollo') return handOver(req, res, result.reason);
     writeAnswer(res, result.status, result.headers, result.body);
     onOutcome(result.outcome, result.status);
   };
@@ -78,7 +78,8 @@ export function createGraphqlFrontDoor(options: GraphqlFrontDoorOptions): (req: 
     const { headers } = req;
     // A browser's page, or a GET with no query: the explorer (express).
     if (isGet && (!url.includes('?') || headers.accept?.includes('text/html') || !isJsonOrAbsent(headers['content-type']))) return fallback(req, res);
-    if (!hasCredentials(headers.authorization) || negotiate(headers.accept) === null) return handOver(req, res);
+    if (!hasCredentials(headers.authorization)) return handOver(req, res, 'no credentials');
+    if (negotiate(headers.accept) === null) return handOver(req, res, 'Accept takes neither JSON media type');
     run(req, res, isGet, url).catch((error: unknown) => {
       onError(error);
       if (res.headersSent) return void res.destroy();
