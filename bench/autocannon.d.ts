@@ -5,7 +5,9 @@ declare module 'autocannon' {
     path?: string;
     headers?: Record<string, string>;
     body?: string;
-    setupRequest?: (request: { headers?: Record<string, string>; body?: string }, context: Record<string, unknown>) => {
+    setupRequest?: (request: { method?: string; path?: string; headers?: Record<string, string>; body?: string }, context: Record<string, unknown>) => {
+      method?: string;
+      path?: string;
       headers?: Record<string, string>;
       body?: string;
     };

@@ -2,12 +2,15 @@
  * `npm run bench`: the sandbox and the gateway each in a child process (so the gateway's CPU is its
  * own), autocannon in this one. Env: BENCH_SECONDS (default 10) per load phase; REDIS_URL = the gateway
  * uses that Redis instead of the embedded in-memory store; BENCH_GATEWAY_NODE_ARGS: extra node flags for the
- * gateway process (profiling). The load phases take turns in 4 slices each (a slow spell of the shared
+ * gateway process (profiling); BENCH_ONLY: measure direct and the phases whose name has this fragment only;
+ * BENCH_MEMORY_REQUESTS: requests of the memory check; BENCH_UPSTREAM_LATENCY_MS: latency the sandbox adds. The load phases take turns in 4 slices each (a slow spell of the shared
  * machine hits them all alike); startup is the median of 3 gateway starts. Prints one table, then the
  * memory and startup checks with their targets. Never exits non-zero on a FAIL (the machine is shared and noisy).
  */
 import { resolve } from 'node:path';
+import { parse, print } from 'graphql';
 import { approveConsent } from '../src/sandbox/approveConsent';
+import { CLIENT_SHAPES, shapeRequest } from './clientShapes';
 import { formatReport, type PhaseRow, type Startup } from './benchReport';
 import { compileForBench, type BenchBuild } from './compileForBench';
 import { startChild, type BenchChild } from './childProcess';
@@ -15,6 +18,8 @@ import type { GatewayReady } from './gatewayWorker';
 import { runLoad, runSerialLatency, type LoadTarget, type SerialLatency } from './loadPhases';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const TRACED_PHASE = 'fast path, tracing on';
+const COMPARED_PHASE = 'fast path, BENCH_COMPARE_DIR';
 /**
  * The gateway process's environment as a deployment would set it (each can be overridden from the shell):
  * NODE_ENV=production (graphql-js and express skip development checks: about a fifth less CPU per request);
@@ -27,13 +32,16 @@ const ROUNDS = 4;
 /** Gateway processes started to read startup time (see withChildren). */
 const STARTS = 3;
 const MEMORY_ACCOUNTS = 1000;
-const MEMORY_REQUESTS = 100_000;
+/** Requests of the memory check (BENCH_MEMORY_REQUESTS, default 100000; lower it when profiling). */
+const MEMORY_REQUESTS = Number(process.env.BENCH_MEMORY_REQUESTS ?? 100_000);
 const VERSION = '2022-03-10';
 
 interface Stats {
   cpu: { user: number; system: number };
   rss: number;
   heapUsed: number;
+  heapTotal?: number;
+  external?: number;
 }
 
 // Unique variables per request: `$id` names no client (answer null, same cost), `$n` cycles 1..10.
@@ -43,7 +51,19 @@ const MIXED_QUERY =
 // Root `__typename` beside local fields is not split: this one measures the stitching path itself.
 const STITCHED_QUERY =
   'query BenchStitched($n: Int!, $id: EncodedId!) { __typename connectorSettings { clientId } clients(first: $n) { nodes { id name } } client(id: $id) { id } }';
-const bodyOf = (query: string) => (i: number) => JSON.stringify({ query, variables: { n: 1 + (i % 10), id: `bench-${i}` } });
+const variablesOf = (i: number) => ({ n: 1 + (i % 10), id: `bench-${i}` });
+const bodyOf = (query: string) => (i: number) => JSON.stringify({ query, variables: variablesOf(i) });
+/** The Jobber query as each client's printer writes it: Apollo Client adds `__typename` to every selection set. */
+const PRINTED_QUERY = print(parse(JOBBER_QUERY));
+const APOLLO_QUERY =
+  'query Bench($n: Int!, $id: EncodedId!) {\n  clients(first: $n) {\n    nodes {\n      id\n      name\n      __typename\n    }\n    __typename\n  }\n  client(id: $id) {\n    id\n    __typename\n  }\n}';
+const CLIENT_QUERIES: Record<keyof typeof CLIENT_SHAPES, string> = { apollo: APOLLO_QUERY, urql: PRINTED_QUERY, graphqlRequest: JOBBER_QUERY, graphiql: JOBBER_QUERY };
+const CLIENTS = Object.keys(CLIENT_SHAPES) as (keyof typeof CLIENT_SHAPES)[];
+/**
+ * Upstream latency the sandbox adds to every GraphQL call, in ms (BENCH_UPSTREAM_LATENCY_MS, default 0: the
+ * ratios then measure the gateway's CPU; the issue's own measurement used 20).
+ */
+const UPSTREAM_LATENCY_MS = Number(process.env.BENCH_UPSTREAM_LATENCY_MS ?? 0);
 // The memory phase is about the gateway's state per account; a light query keeps the sandbox from limiting it.
 const LIGHT_QUERY = 'query BenchLight($id: EncodedId!) { client(id: $id) { id } }';
 const lightBody = (i: number) => JSON.stringify({ query: LIGHT_QUERY, variables: { id: `bench-${i}` } });
@@ -113,6 +133,7 @@ async function run(
   log(`sandbox ${sandbox.ready.url}, gateway ${gw.url} (store: ${gw.store}, env ${JSON.stringify(GATEWAY_ENV)}), ${SECONDS}s per phase`);
   const partner = await setUpPartner(sandbox, gw, 'bench-app');
   const tracedPartner = await setUpPartner(sandbox, traced.ready, 'bench-app-traced');
+  if (UPSTREAM_LATENCY_MS > 0) await sandbox.call('setGraphqlLatency', UPSTREAM_LATENCY_MS);
   const directToken = partner.directToken;
 
   const direct: LoadTarget = {
@@ -124,19 +145,42 @@ async function run(
   const mixed: LoadTarget = { url: `${gw.url}/graphql`, headers: partner.headers('bench-main'), body: bodyOf(MIXED_QUERY) };
   const stitched: LoadTarget = { url: `${gw.url}/graphql`, headers: partner.headers('bench-main'), body: bodyOf(STITCHED_QUERY) };
   const tracedFast: LoadTarget = { url: `${traced.ready.url}/graphql`, headers: tracedPartner.headers('bench-main'), body: bodyOf(JOBBER_QUERY) };
-  for (const target of [fast, mixed, stitched, tracedFast]) await assertAnswers(target);
+  // Each real client's shape (method, URL, Accept, body layout) with the same Jobber query and unique variables.
+  const clientTarget = (pick: (i: number) => keyof typeof CLIENT_SHAPES): LoadTarget => ({
+    url: `${gw.url}/graphql`,
+    headers: {},
+    body: () => '',
+    requestFor: (i) => {
+      const client = pick(i);
+      return shapeRequest(client, '/graphql', partner.headers('bench-main'), { query: CLIENT_QUERIES[client], operationName: 'Bench', variables: variablesOf(i) });
+    },
+  });
+  const clientPhases = CLIENTS.map((client) => ({
+    name: `  as ${CLIENT_SHAPES[client].name} (${CLIENT_SHAPES[client].queryMethod})`,
+    target: clientTarget(() => client),
+    viaGateway: true,
+    child: gateway,
+  }));
+  const mix = clientTarget((i) => CLIENTS[i % CLIENTS.length]!);
+  for (const target of [fast, mixed, stitched, ...clientPhases.map((p) => p.target), mix, tracedFast]) await assertAnswers(target);
   const comparedFast: LoadTarget | undefined = compared
     ? { url: `${compared.ready.url}/graphql`, headers: (await setUpPartner(sandbox, compared.ready, 'bench-app-compared')).headers('bench-main'), body: bodyOf(JOBBER_QUERY) }
     : undefined;
+  const before = await fastPathCounts(gw.url);
 
-  const phases = [
+  const allPhases = [
     { name: 'direct to sandbox', target: direct, viaGateway: false, child: gateway },
     { name: 'gateway fast path', target: fast, viaGateway: true, child: gateway },
+    ...clientPhases,
+    { name: '  four-client mix', target: mix, viaGateway: true, child: gateway },
     { name: 'gateway mixed op', target: mixed, viaGateway: true, child: gateway },
     { name: 'gateway stitched op', target: stitched, viaGateway: true, child: gateway },
-    { name: 'fast path, tracing on', target: tracedFast, viaGateway: true, child: traced },
-    ...(compared && comparedFast ? [{ name: 'fast path, BENCH_COMPARE_DIR', target: comparedFast, viaGateway: true, child: compared }] : []),
+    { name: TRACED_PHASE, target: tracedFast, viaGateway: true, child: traced },
+    ...(compared && comparedFast ? [{ name: COMPARED_PHASE, target: comparedFast, viaGateway: true, child: compared }] : []),
   ];
+  // BENCH_ONLY=mix (a name fragment) keeps direct and the phases whose name has it: for profiling one shape.
+  const only = process.env.BENCH_ONLY;
+  const phases = only ? allPhases.filter((phase, k) => k === 0 || phase.name.includes(only)) : allPhases;
   for (const phase of phases) {
     log(`warm-up: ${phase.name}`);
     await runLoad(phase.target, { connections: CONNECTIONS, seconds: Math.min(2, SECONDS) });
@@ -165,6 +209,9 @@ async function run(
       slice.rss = after.rss;
     }
   }
+  // Which path served them: every client phase must have stayed on the fast path.
+  const after = await fastPathCounts(gw.url);
+  const servedBy = Object.fromEntries(Object.keys(after).map((key) => [key, (after[key] ?? 0) - (before[key] ?? 0)]));
   const rows: PhaseRow[] = phases.map((phase, k) => {
     const slice = slices[k]!;
     return {
@@ -209,6 +256,8 @@ async function run(
       gatewayEnv: GATEWAY_ENV,
       seconds: SECONDS,
       connections: CONNECTIONS,
+      upstreamLatencyMs: UPSTREAM_LATENCY_MS,
+      servedBy,
       rows,
       serial: { directP50Ms: directSerial.p50Ms, fastP50Ms: fastSerial.p50Ms, directP99Ms: directSerial.p99Ms, fastP99Ms: fastSerial.p99Ms },
       memory: {
@@ -222,20 +271,23 @@ async function run(
           rssAt100kMb: at100kCollected.rss / 1e6,
           heapAt50kMb: at50kCollected.heapUsed / 1e6,
           heapAt100kMb: at100kCollected.heapUsed / 1e6,
+          heapTotalAt100kMb: (at100kCollected.heapTotal ?? NaN) / 1e6,
+          externalAt100kMb: (at100kCollected.external ?? NaN) / 1e6,
         },
         reqPerSec: (first.reqPerSec + second.reqPerSec) / 2,
       },
       startups,
     }),
   );
-  const [off, on] = [rows[1]?.cpuUsPerRequest ?? NaN, rows[4]?.cpuUsPerRequest ?? NaN];
+  const cpuOf = (name: string) => rows.find((row) => row.name === name)?.cpuUsPerRequest;
+  const [off, on] = [cpuOf('gateway fast path') ?? NaN, cpuOf(TRACED_PHASE) ?? NaN];
   const otlp = await sandbox.call<{ posts: number; bytes: number }>('otlpReceived');
   process.stdout.write(
     `tracing on (every request sampled, batch OTLP/HTTP export to a local collector): gateway CPU per fast-path request ` +
       `${on.toFixed(0)} µs against ${off.toFixed(0)} µs off (${((on / off - 1) * 100).toFixed(0)} %); ` +
       `${otlp.posts} exports, ${(otlp.bytes / 1e6).toFixed(1)} MB\n`,
   );
-  const other = rows[5]?.cpuUsPerRequest;
+  const other = cpuOf(COMPARED_PHASE);
   if (other !== undefined) {
     process.stdout.write(
       `BENCH_COMPARE_DIR: gateway CPU per fast-path request ${off.toFixed(0)} µs here against ${other.toFixed(0)} µs there (${((off / other - 1) * 100).toFixed(1)} %)\n`,
@@ -287,11 +339,14 @@ async function installMany(sandbox: SandboxChild, gateway: BenchChild<GatewayRea
 }
 
 async function assertAnswers(target: LoadTarget): Promise<void> {
-  const response = await fetch(target.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...target.headers, ...target.headersFor?.(0) },
-    body: target.body(0),
-  });
+  const shaped = target.requestFor?.(0);
+  const response = shaped
+    ? await fetch(new URL(shaped.path, target.url), { method: shaped.method, headers: shaped.headers, ...(shaped.body === undefined ? {} : { body: shaped.body }) })
+    : await fetch(target.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...target.headers, ...target.headersFor?.(0) },
+        body: target.body(0),
+      });
   const text = await response.text();
   if (response.status !== 200 || text.includes('"errors"')) throw new Error(`${target.url} answered ${response.status}: ${text.slice(0, 300)}`);
 }
@@ -301,6 +356,14 @@ async function graphql(url: string, query: string, variables: Record<string, unk
   const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown };
   if (!body.data || body.errors) throw new Error(`${query.slice(0, 40)}… failed: ${JSON.stringify(body.errors)}`);
   return body.data;
+}
+
+/** The gateway's gateway_fast_path_total counts by outcome, from its /metrics. */
+async function fastPathCounts(url: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const counts: Record<string, number> = {};
+  for (const match of text.matchAll(/^gateway_fast_path_total\{outcome="([^"]+)"\} (\d+)$/gm)) counts[match[1]!] = Number(match[2]);
+  return counts;
 }
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;

@@ -9,6 +9,16 @@ export interface LoadTarget {
   body(i: number): string;
   /** Headers of request number `i` on top of `headers` (e.g. rotating X-Account-Id). */
   headersFor?(i: number): Record<string, string>;
+  /** When set, request number `i` whole (method, path with its query string, every header, body): a real client's shape. */
+  requestFor?(i: number): ClientRequest;
+}
+
+export interface ClientRequest {
+  method: 'GET' | 'POST';
+  /** Path and query string, e.g. `/graphql?query=…`. */
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
 }
 
 export interface LoadResult {
@@ -34,6 +44,10 @@ export async function runLoad(target: LoadTarget, options: { connections: number
         method: 'POST',
         setupRequest: (req) => {
           const i = counter++;
+          if (target.requestFor) {
+            const { method, path, headers, body } = target.requestFor(i);
+            return { ...req, method, path, headers, body: body ?? '' };
+          }
           return { ...req, headers: { ...req.headers, ...target.headersFor?.(i) }, body: target.body(i) };
         },
       },

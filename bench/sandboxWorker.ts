@@ -18,6 +18,7 @@ async function main(): Promise<void> {
       issueTokens: (input: { clientId: string; accountIds: string[] }) =>
         input.accountIds.map((accountId) => control.issueTokensDirect({ clientId: input.clientId, accountId })),
       counters: () => control.counters(),
+      setGraphqlLatency: (ms: number) => control.setGraphqlLatency(ms),
       stats: () => ({ cpu: process.cpuUsage(), rss: process.memoryUsage().rss }),
       otlpReceived: () => otlp.received(),
     },

@@ -6,20 +6,24 @@ import { createPartnerRegistry } from './auth/partnerRegistry';
 import type { Config } from './config/config';
 import { createCallbackRouter } from './connector/callbackRouter';
 import { createConnectorService } from './connector/connectorService';
+import { createConnectorSettingsStore } from './connector/connectorSettingsStore';
+import { createCredentialReader } from './connector/credentialReader';
+import { createInstallationStore } from './connector/installationStore';
+import { createReauthorizationMarker } from './connector/reauthorizationMarker';
 import type { Deps } from './core/deps';
+import type { InstallationRef } from './core/installationRef';
 import type { SecretBox } from './crypto/secretBox';
 import { createFormatError } from './errors/formatError';
 import { buildGatewaySchema, buildLocalSchema, loadJobberSchema, loadLocalTypeDefs, type JobberSchemaSnapshot } from './gateway/buildGatewaySchema';
 import { createCostEstimator } from './gateway/costEstimator';
-import { createFastPathCache } from './gateway/fastPathCache';
-import { createFastPathHandler } from './gateway/fastPathHandler';
-import { createFastPathTransport } from './gateway/fastPathTransport';
+import { createFastPathCache, type FastPathCacheOptions } from './gateway/fastPathCache';
+import { createFastPath } from './gateway/fastPath';
+import { createJobberTransport } from './gateway/jobberTransport';
 import { buildGatewayPlugins } from './gateway/gatewayPlugins';
 import type { GatewayServices } from './gateway/gatewayServices';
 import { createJobberExecutor } from './gateway/jobberExecutor';
 import { createJobberForwarder } from './gateway/jobberForwarder';
 import type { RequestContext } from './gateway/requestContext';
-import { createFastPathBodyReader } from './gateway/fastPathBody';
 import { createGraphqlFrontDoor } from './http/graphqlFrontDoor';
 import type { ExplorerDemo } from './http/explorerPage';
 import { createGraphqlRouter, DEFAULT_BODY_LIMIT, parseByteSize } from './http/graphqlRouter';
@@ -73,7 +77,7 @@ export interface AppOptions {
   secretBox: SecretBox;
   /** Defaults to schema/jobber.graphql (loaded once; tests share one snapshot across apps). */
   jobber?: JobberSchemaSnapshot;
-  /** Answer all-Jobber operations without stitching (src/gateway/fastPathHandler.ts). Default true. */
+  /** Answer Jobber and mixed operations without stitching (src/http/graphqlFrontDoor.ts, src/gateway/fastPath.ts). Default true. */
   fastPath?: boolean;
   /**
    * Demo mode only: src/main.ts's demo branch sets it, no configuration can. The explorer opens with the
@@ -85,6 +89,12 @@ export interface AppOptions {
   metricsRegistry?: Registry;
   /** Tracing (createTracing), owned by the caller (it shuts it down). Default off. */
   tracing?: Tracing;
+  /**
+   * Bounds of the fast path's document cache (query texts, their parsed documents and decisions): entries
+   * (default 1000), characters of query text (default 8 MiB) and the longest text kept (default 64 Ki
+   * characters). See FastPathCacheOptions.
+   */
+  documentCache?: Pick<FastPathCacheOptions, 'maxEntries' | 'maxBytes' | 'maxCachedQueryLength'>;
 }
 
 export interface GatewayApp {
@@ -130,20 +140,28 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
   );
   const tokenStore = createTokenStore({ store, secretBox, clock });
 
-  // The connector and the refresher need each other (credentials one way, tokens the other): late-bound.
-  const late: { connector?: ReturnType<typeof createConnectorService> } = {};
-  const connectorOrFail = () => {
-    if (!late.connector) throw new Error('connector used before it was built');
-    return late.connector;
-  };
-  const sessions = createAccountSessions({ store, clock, invalidation, recheckMs, getPartner: (id) => partners.get(id), getInstallationStatus: (ref) => connectorOrFail().getInstallationStatus(ref) });
+  // Built in dependency order: what the refresher needs (credentials, the reauthorization marker) only
+  // reads or writes the store, so it comes first; the connector, which needs the refresher, after.
+  const installations = createInstallationStore({ store, clock });
+  const settingsStore = createConnectorSettingsStore({ store, secretBox, clock });
+  const credentials = createCredentialReader({ installations, settingsStore, secretBox });
+  const sessions = createAccountSessions({
+    store,
+    clock,
+    invalidation,
+    recheckMs,
+    getPartner: (id) => partners.get(id),
+    getInstallationStatus: async (ref) => (await installations.get(ref))?.status ?? null,
+  });
+  // An installation left INSTALLED: its sessions end, and every process drops what it cached of it.
+  const endInstallation = (ref: InstallationRef) => sessions.revokeAccount(ref);
   const events = createPartnerEventQueue({
     deps,
     onDelivery: telemetry.onDelivery,
     allowPrivateTargets: config.webhookAllowPrivateTargets === true,
     getWebhookTarget: async (partnerId: string) => {
-      const settings = await connectorOrFail().getSettings(partnerId);
-      if (!settings.webhookUrl) return null;
+      const settings = await settingsStore.read(partnerId);
+      if (!settings?.webhookUrl) return null;
       return { url: settings.webhookUrl, signingSecret: await signingSecrets.getOrCreate(partnerId) };
     },
   });
@@ -154,8 +172,8 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     marginMs: config.tokenRefreshMarginMs,
     tokenTimeoutMs: config.jobberTimeoutMs,
     recheckMs,
-    getCredentials: (ref) => connectorOrFail().getCredentials(ref),
-    onReauthorizationRequired: (ref, reason) => connectorOrFail().markReauthorizationRequired(ref, reason),
+    getCredentials: credentials.getCredentials,
+    onReauthorizationRequired: createReauthorizationMarker({ deps, installations, events, endInstallation }),
   });
   const connector = createConnectorService({
     deps,
@@ -169,10 +187,9 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     jobberBaseUrl: config.jobberBaseUrl,
     jobberTimeoutMs: config.jobberTimeoutMs,
     apiVersion,
-    endInstallation: (ref) => sessions.revokeAccount(ref),
+    endInstallation,
     announceInstallation: (ref) => invalidation.publish({ kind: 'installation', ...ref }),
   });
-  late.connector = connector;
   invalidation.listen((change) => change.kind === 'installation' && refresher.forget(change));
   const pacer = createRateLimiter({
     deps,
@@ -181,14 +198,14 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     ...(config.maxQueryCost === undefined ? {} : { maxQueryCost: config.maxQueryCost }),
     onPaced: telemetry.onPaced,
   });
-  const transport = createFastPathTransport({ timeoutMs: config.jobberTimeoutMs });
+  const transport = createJobberTransport({ timeoutMs: config.jobberTimeoutMs });
   const forwarder = createJobberForwarder({
     deps,
     jobberBaseUrl: config.jobberBaseUrl,
     apiVersion,
     timeoutMs: config.jobberTimeoutMs,
     accessTokens: refresher,
-    onDisconnected: (ref) => connectorOrFail().markDisconnected(ref, 'Jobber says the account disconnected the app.'),
+    onDisconnected: (ref) => connector.markDisconnected(ref, 'Jobber says the account disconnected the app.'),
     pacer,
     transport,
     observer: telemetry.forwardObserver,
@@ -219,13 +236,12 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
   const fastPath =
     options.fastPath === false
       ? undefined
-      : createFastPathHandler({
-          cache: createFastPathCache({ gatewaySchema: schema, jobberSchema: jobber.schema, localSchema }),
+      : createFastPath({
+          cache: createFastPathCache({ ...options.documentCache, gatewaySchema: schema, jobberSchema: jobber.schema, localSchema }),
           gatewaySchema: schema,
           localSchema,
           principals,
           services,
-          onOutcome: telemetry.noteFastPathOutcome,
           startPhase: telemetry.startPhase,
         });
   // /graphql first: it is the hot route, and the other routers would only pass it along.
@@ -248,8 +264,8 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
   web.use(
     createJobberWebhookRouter({
       deps,
-      findInstallations: (jobberAccountId) => connectorOrFail().findInstallationsByJobberAccountId(jobberAccountId),
-      onEvent: createJobberWebhookHandler({ markDisconnected: (ref, reason) => connectorOrFail().markDisconnected(ref, reason), sink: events }),
+      findInstallations: (jobberAccountId) => connector.findInstallationsByJobberAccountId(jobberAccountId),
+      onEvent: createJobberWebhookHandler({ markDisconnected: (ref, reason) => connector.markDisconnected(ref, reason), sink: events }),
       ...(config.jobberWebhookMaxAgeMs === undefined ? {} : { maxEventAgeMs: config.jobberWebhookMaxAgeMs }),
     }),
   );
@@ -257,11 +273,11 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
 
   const entry: RequestListener = fastPath
     ? createGraphqlFrontDoor({
-        readBody: createFastPathBodyReader({ limitBytes: parseByteSize(DEFAULT_BODY_LIMIT) }),
         fastPath,
         fallback: web,
+        bodyLimitBytes: parseByteSize(DEFAULT_BODY_LIMIT),
         // The request observer (telemetry.wrap) counts every response, the front door's included.
-        onAnswered: () => undefined,
+        onOutcome: (outcome) => telemetry.noteFastPathOutcome(outcome),
         onError: (error) => logger.error({ err: error }, 'unexpected error in the fast path'),
       })
     : web;

@@ -6,8 +6,10 @@ import { ErrorCode, GatewayError } from '../errors/gatewayError';
 import type { AccessTokenProvider } from '../tokens/accessTokenProvider';
 import type { TokenStore } from '../tokens/tokenStore';
 import { callJobberGraphql, type JobberGraphqlOptions } from './callJobberGraphql';
+import { createCredentialReader, type SettingsReads } from './credentialReader';
+import { createReauthorizationMarker } from './reauthorizationMarker';
 import type { ConnectorSettingsStore } from './connectorSettingsStore';
-import { buildInstallationRecordKey, type InstallationRecord, type InstallationStatus, type InstallationStore } from './installationStore';
+import type { InstallationRecord, InstallationStatus, InstallationStore } from './installationStore';
 import { decodeInstallationsCursor, MAX_INSTALLATIONS_PAGE, selectInstallationsPage } from './installationsCursor';
 import { toInstallationView, type InstallationView } from './installationView';
 
@@ -34,6 +36,8 @@ const APP_DISCONNECT = 'mutation { appDisconnect { app { name } userErrors { mes
 export function createInstallationLifecycle(options: InstallationLifecycleOptions) {
   const { deps, secretBox, tokenStore, accessTokens, events, installations, settingsStore } = options;
   const logger = deps.logger.child({ component: 'connector' });
+  const { credentialsOf, getCredentials } = createCredentialReader({ installations, settingsStore, secretBox });
+  const markReauthorization = createReauthorizationMarker({ deps, installations, events, ...(options.endInstallation ? { endInstallation: options.endInstallation } : {}) });
 
   async function toView(ref: InstallationRef, record: InstallationRecord): Promise<InstallationView> {
     const tokens = record.status === 'DISCONNECTED' ? null : await tokenStore.read(ref);
@@ -55,29 +59,6 @@ export function createInstallationLifecycle(options: InstallationLifecycleOption
     } catch (error) {
       logger.error({ err: error, partnerId: ref.partnerId, accountId: ref.accountId, type }, 'could not queue a partner event');
     }
-  }
-
-  /** The credentials this record's tokens were issued with; `settingsCache` shares settings reads within one call. */
-  async function credentialsOf(
-    ref: InstallationRef,
-    record: InstallationRecord | null,
-    settingsCache = new Map<string, Promise<{ clientId: string | null; clientSecret: string | null }>>(),
-  ): Promise<{ clientId: string; clientSecret: string } | null> {
-    const credentials = record?.credentials;
-    if (!credentials) return null;
-    if (credentials.source === 'install') {
-      return { clientId: credentials.clientId, clientSecret: secretBox.open(credentials.sealedSecret, buildInstallationRecordKey(ref)) };
-    }
-    let settings = settingsCache.get(ref.partnerId);
-    if (!settings) {
-      settings = settingsStore.read(ref.partnerId).then((stored) => ({
-        clientId: stored?.clientId ?? null,
-        clientSecret: settingsStore.openSecret(ref.partnerId, stored),
-      }));
-      settingsCache.set(ref.partnerId, settings);
-    }
-    const { clientId, clientSecret } = await settings;
-    return clientId && clientSecret ? { clientId, clientSecret } : null;
   }
 
   /** Moves an installation from one of `from` to `to`; `uninstall` also voids the install states issued so far. */
@@ -128,15 +109,13 @@ export function createInstallationLifecycle(options: InstallationLifecycleOption
       return { nodes, pageInfo: { hasNextPage: selected.hasNextPage, endCursor: selected.endCursor }, totalCount: byId.size };
     },
 
-    async getCredentials(ref: InstallationRef): Promise<{ clientId: string; clientSecret: string } | null> {
-      return credentialsOf(ref, await installations.get(ref));
-    },
+    getCredentials,
 
     /** Every installation in one Jobber account with the secret that signs its webhooks (several partners' apps may share an account). */
     async findByJobberAccountId(jobberAccountId: string): Promise<Array<{ ref: InstallationRef; clientSecret: string; installedAt: number | null }>> {
       const refs = await installations.listByJobberAccount(jobberAccountId);
       const records = await installations.getMany(refs);
-      const settingsCache = new Map<string, Promise<{ clientId: string | null; clientSecret: string | null }>>();
+      const settingsCache: SettingsReads = new Map();
       const found: Array<{ ref: InstallationRef; clientSecret: string; installedAt: number | null }> = [];
       for (const [index, ref] of refs.entries()) {
         const record = records[index] ?? null;
@@ -180,12 +159,8 @@ export function createInstallationLifecycle(options: InstallationLifecycleOption
 
     /** The refresh token was refused for good: the account must consent again. Only an INSTALLED one changes. */
     async markReauthorizationRequired(ref: InstallationRef, reason: string): Promise<void> {
-      const { changed, record } = await setStatus(ref, ['INSTALLED'], 'REAUTHORIZATION_REQUIRED', { lastError: reason });
       accessTokens.forget(ref);
-      if (!changed) return;
-      await endQuietly(ref);
-      logger.warn({ partnerId: ref.partnerId, accountId: ref.accountId, reason }, 'installation needs reauthorization');
-      await emit('installation.reauthorization_required', ref, record, reason);
+      await markReauthorization(ref, reason);
     },
 
     /** The account disconnected the app in Jobber (webhook, or Jobber's disconnect message): tokens go. */

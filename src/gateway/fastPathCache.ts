@@ -1,87 +1,98 @@
-import { parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { planFastPath, type FastPathPlan, type JobberRootFields } from './fastPathPlan';
-import { splitOperation, type SplitOperation } from './splitOperation';
+import { Kind, parse, validate, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { classifyOperation, jobberRootFieldsOf } from './classifyOperation';
+import { withoutTokens } from './withoutTokens';
+import type { SplitOperation } from './splitOperation';
 
 export interface FastPathCacheOptions {
   /** The stitched schema Apollo serves: a document must be valid against it (Apollo's own verdict). */
   gatewaySchema: GraphQLSchema;
-  /** Jobber's schema: the document goes to Jobber as it is, so it must be valid there too. */
+  /** Jobber's schema: a forwarded document goes to Jobber as it is, so it must be valid there too. */
   jobberSchema: GraphQLSchema;
   /** The gateway's own schema (with resolvers): the local half of a split operation must be valid there. */
   localSchema: GraphQLSchema;
   /** Most query texts remembered (least recently used dropped first). Default 1000. */
   maxEntries?: number;
-  /** Longer query texts are planned on every request and never kept (bounds memory). Default 65536 chars. */
+  /**
+   * Most characters of query text remembered, all entries together (least recently used dropped first).
+   * A cached document costs a few times its text in memory. Default 8 MiB (8388608).
+   */
+  maxBytes?: number;
+  /** Longer query texts are classified on every request and never kept. Default 65536 characters. */
   maxCachedQueryLength?: number;
+  /** Operations classified per document; a document with more goes to Apollo whole. Default 16. */
+  maxOperations?: number;
 }
 
+/** What the fast path does with one query text and operation name (see classifyOperation). */
 export type FastPathLookup =
   | { kind: 'stitch'; reason: string }
-  | { kind: 'forward'; document: DocumentNode; plan: Extract<FastPathPlan, { kind: 'forward' }> }
-  | { kind: 'split'; split: SplitOperation; plan: Extract<FastPathPlan, { kind: 'split' }> };
+  | { kind: 'forward'; document: DocumentNode; operation: OperationDefinitionNode; isMutation: boolean }
+  | { kind: 'split'; document: DocumentNode; operation: OperationDefinitionNode; split: SplitOperation };
 
 export interface FastPathCache {
-  /** The plan of one query text and operation name, parsed and validated once per query text. */
+  /** The decision for one query text and operation name: parsed, validated and classified once per query text. */
   lookup(query: string, operationName: string | null): FastPathLookup;
   readonly size: number;
+  /** Characters of query text held. */
+  readonly bytes: number;
 }
 
 interface Entry {
-  /** null: the text does not parse or validate; Apollo answers it (its errors are the reference). */
-  document: DocumentNode | null;
-  reason: string;
-  /** Whether the whole document is valid for Jobber too (decided on the first forward plan). */
-  validForJobber?: boolean;
-  /** Plans by operation name ('' for none); a document has few operations, so this stays tiny. */
-  plans: Map<string, FastPathLookup>;
+  /** By operation name (null: none given); a name not in it was not in the document. */
+  lookups: ReadonlyMap<string | null, FastPathLookup>;
+  /** Why every name not in `lookups` goes to Apollo. */
+  otherwise: FastPathLookup;
 }
 
 /**
- * Query text -> parsed, validated document and its fast path plans, in a bounded LRU (a Map in
- * recency order: a hit moves the entry to the end, the first entry is the least recently used).
+ * Query text -> its decisions, in an LRU bounded by entries and by characters (a Map in recency order:
+ * a hit moves the entry to the end, the first entry is the least recently used). The text is parsed
+ * once, with locations (a split cuts the text at them), and every operation of the document is classified
+ * then; what is kept holds no parser tokens. Callers only reach it after authenticating.
  */
 export function createFastPathCache(options: FastPathCacheOptions): FastPathCache {
   const maxEntries = options.maxEntries ?? 1000;
+  const maxBytes = options.maxBytes ?? 8 * 1024 * 1024;
   const maxCachedQueryLength = options.maxCachedQueryLength ?? 65_536;
+  const maxOperations = options.maxOperations ?? 16;
   const roots = jobberRootFieldsOf(options.jobberSchema);
   const entries = new Map<string, Entry>();
+  let bytes = 0;
 
   function analyse(query: string): Entry {
-    let document: DocumentNode;
+    const stitch = (reason: string): Entry => ({ lookups: new Map(), otherwise: { kind: 'stitch', reason } });
+    let parsed: DocumentNode;
     try {
-      document = parse(query, { noLocation: true });
+      parsed = parse(query);
     } catch {
-      return { document: null, reason: 'does not parse', plans: new Map() };
+      return stitch('does not parse');
     }
-    if (validate(options.gatewaySchema, document).length > 0) return { document: null, reason: 'not valid', plans: new Map() };
-    return { document, reason: '', plans: new Map() };
-  }
-
-  function decide(query: string, entry: Entry, operationName: string | null): FastPathLookup {
-    if (!entry.document) return { kind: 'stitch', reason: entry.reason };
-    const plan = planFastPath(entry.document, operationName, roots);
-    if (plan.kind === 'stitch') return plan;
-    if (plan.kind === 'forward') {
-      entry.validForJobber ??= validate(options.jobberSchema, entry.document).length === 0;
-      return entry.validForJobber ? { kind: 'forward', document: entry.document, plan } : { kind: 'stitch', reason: 'not valid for Jobber alone' };
+    if (validate(options.gatewaySchema, parsed).length > 0) return stitch('not valid');
+    const operations = parsed.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    if (operations.length > maxOperations) return stitch(`more than ${maxOperations} operations`);
+    const names: (string | null)[] = operations.length === 1 ? [null] : [];
+    for (const operation of operations) if (operation.name) names.push(operation.name.value);
+    const light = withoutTokens(parsed);
+    let validForJobber: boolean | undefined;
+    const lookups = new Map<string | null, FastPathLookup>();
+    for (const name of names) {
+      const decision = classifyOperation(query, parsed, name, roots);
+      const key = name;
+      if (decision.kind === 'stitch') {
+        lookups.set(key, decision);
+      } else if (decision.kind === 'forward') {
+        validForJobber ??= validate(options.jobberSchema, light).length === 0;
+        const operation = lightOperation(light, parsed, decision.operation);
+        lookups.set(key, validForJobber ? { kind: 'forward', document: light, operation, isMutation: decision.isMutation } : { kind: 'stitch', reason: 'not valid for Jobber alone' });
+      } else {
+        // Both halves are checked against the schema that will run them: a cut that is not valid is never sent.
+        const { split } = decision;
+        if (validate(options.jobberSchema, split.jobberDocument).length > 0) lookups.set(key, { kind: 'stitch', reason: 'the Jobber half is not valid' });
+        else if (validate(options.localSchema, split.localDocument).length > 0) lookups.set(key, { kind: 'stitch', reason: 'the local half is not valid' });
+        else lookups.set(key, { kind: 'split', document: light, operation: lightOperation(light, parsed, decision.operation), split });
+      }
     }
-    const cut = splitOperation(query, operationName, roots);
-    if (cut.kind === 'stitch') return cut;
-    // Both halves are checked against the schema that will run them: a cut that is not valid is never sent.
-    if (validate(options.jobberSchema, cut.split.jobberDocument).length > 0) return { kind: 'stitch', reason: 'the Jobber half is not valid' };
-    if (validate(options.localSchema, cut.split.localDocument).length > 0) return { kind: 'stitch', reason: 'the local half is not valid' };
-    return { kind: 'split', split: cut.split, plan };
-  }
-
-  function planOf(query: string, entry: Entry, operationName: string | null): FastPathLookup {
-    const key = operationName ?? '';
-    let lookup = entry.plans.get(key);
-    if (!lookup) {
-      lookup = decide(query, entry, operationName);
-      // Bounded: operation names that are not in the document all plan to 'stitch'; keep only a few.
-      if (entry.plans.size < 16) entry.plans.set(key, lookup);
-    }
-    return lookup;
+    return { lookups, otherwise: { kind: 'stitch', reason: 'no single operation by that name' } };
   }
 
   return {
@@ -90,25 +101,31 @@ export function createFastPathCache(options: FastPathCacheOptions): FastPathCach
       if (entry) {
         entries.delete(query);
         entries.set(query, entry);
-        return planOf(query, entry, operationName);
+      } else {
+        entry = analyse(query);
+        if (query.length <= maxCachedQueryLength) {
+          entries.set(query, entry);
+          bytes += query.length;
+          while (entries.size > maxEntries || bytes > maxBytes) {
+            const oldest = entries.keys().next().value as string;
+            entries.delete(oldest);
+            bytes -= oldest.length;
+          }
+        }
       }
-      entry = analyse(query);
-      if (query.length <= maxCachedQueryLength) {
-        entries.set(query, entry);
-        if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
-      }
-      return planOf(query, entry, operationName);
+      return entry.lookups.get(operationName) ?? entry.otherwise;
     },
     get size() {
       return entries.size;
     },
+    get bytes() {
+      return bytes;
+    },
   };
 }
 
-/** Jobber's Query and Mutation root field names (its Subscription root is never served). */
-export function jobberRootFieldsOf(jobberSchema: GraphQLSchema): JobberRootFields {
-  return {
-    query: new Set(Object.keys(jobberSchema.getQueryType()?.getFields() ?? {})),
-    mutation: new Set(Object.keys(jobberSchema.getMutationType()?.getFields() ?? {})),
-  };
+/** The copy in `light` of `operation` (a definition of `parsed`, same index). */
+function lightOperation(light: DocumentNode, parsed: DocumentNode, operation: OperationDefinitionNode): OperationDefinitionNode {
+  return light.definitions[parsed.definitions.indexOf(operation)] as OperationDefinitionNode;
 }
+

@@ -72,7 +72,7 @@ export interface JobberForwarderOptions {
   /** Called when Jobber says the account disconnected the app (no refresh is attempted then). */
   onDisconnected(ref: InstallationRef): Promise<void>;
   pacer?: ForwardPacer;
-  /** How calls reach Jobber (createFastPathTransport); default `deps.fetch`, timing out after `timeoutMs`. */
+  /** How calls reach Jobber (createJobberTransport); default `deps.fetch`, timing out after `timeoutMs`. */
   transport?: JobberTransport;
   observer?: ForwardObserver;
 }

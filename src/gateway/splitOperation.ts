@@ -1,9 +1,8 @@
 import {
   Kind,
-  parse,
-  print,
   TokenKind,
   visit,
+  type DefinitionNode,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -11,7 +10,8 @@ import {
   type SelectionNode,
   type Token,
 } from 'graphql';
-import { selectOperation, type JobberRootFields } from './fastPathPlan';
+import type { JobberRootFields } from './classifyOperation';
+import { withoutTokens } from './withoutTokens';
 
 /**
  * A query whose root fields are partly Jobber's and partly the gateway's, cut in two once per query text:
@@ -25,11 +25,11 @@ export interface SplitOperation {
    * sees is at the position the client wrote it, so Jobber's error locations point into the client's text.
    */
   jobberQuery: string;
-  /** `jobberQuery` parsed (for the cost estimator); not yet validated. */
+  /** What `jobberQuery` parses to, built from the client's document (no second parse); not yet validated. */
   jobberDocument: DocumentNode;
   /** The client's variables the Jobber half declares (only these are sent to Jobber). */
   jobberVariableNames: ReadonlySet<string>;
-  /** The local root fields as one operation, with the fragments and variable definitions they use. */
+  /** The local root fields as one operation, with the fragments and variable definitions they use; its nodes keep the client's positions. */
   localDocument: DocumentNode;
   /** Root response keys, first occurrence first: the order of `data` in the answer. */
   responseKeys: readonly string[];
@@ -38,41 +38,29 @@ export interface SplitOperation {
 export type SplitOutcome = { kind: 'split'; split: SplitOperation } | { kind: 'stitch'; reason: string };
 
 /**
- * Cuts `source` (already valid against the gateway schema) for `operationName`. Only a query whose root
- * selections are all plain fields is cut: root fragments would need their own cut, mutations must run
- * their root fields in order, and introspection at the root is answered by Apollo.
+ * Cuts `operation` of `document` (parsed from `source` with locations, valid against the gateway schema,
+ * a query whose root selections are all plain fields: see classifyOperation).
  */
-export function splitOperation(source: string, operationName: string | null, roots: JobberRootFields): SplitOutcome {
-  let document: DocumentNode;
-  try {
-    document = parse(source);
-  } catch {
-    return { kind: 'stitch', reason: 'does not parse' };
-  }
-  const operation = selectOperation(document, operationName);
-  if (!operation) return { kind: 'stitch', reason: 'no single operation to run' };
-  if (operation.operation !== 'query') return { kind: 'stitch', reason: `a ${operation.operation} is not split` };
-
+export function splitOperation(
+  source: string,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+  roots: JobberRootFields,
+): SplitOutcome {
   const jobberFields: FieldNode[] = [];
   const localFields: FieldNode[] = [];
   const responseKeys: string[] = [];
   for (const selection of operation.selectionSet.selections) {
     if (selection.kind !== Kind.FIELD) return { kind: 'stitch', reason: 'a fragment at the root' };
-    const name = selection.name.value;
-    if (name.startsWith('__')) return { kind: 'stitch', reason: `introspection field ${name} at the root` };
-    (roots.query.has(name) ? jobberFields : localFields).push(selection);
-    const key = selection.alias?.value ?? name;
+    (roots.query.has(selection.name.value) ? jobberFields : localFields).push(selection);
+    const key = selection.alias?.value ?? selection.name.value;
     if (!responseKeys.includes(key)) responseKeys.push(key);
   }
   if (jobberFields.length === 0 || localFields.length === 0) return { kind: 'stitch', reason: 'not a mix of Jobber and local root fields' };
 
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  }
   const jobberUsage = collectUsage(jobberFields, fragments);
   const localUsage = collectUsage(localFields, fragments);
-
   const blanks: [number, number][] = localFields.map(rangeOf);
   for (const definition of document.definitions) {
     if (definition.kind === Kind.OPERATION_DEFINITION && definition !== operation) blanks.push(rangeOf(definition));
@@ -92,35 +80,40 @@ export function splitOperation(source: string, operationName: string | null, roo
     for (const definition of unused) blanks.push(rangeOf(definition));
   }
 
-  const jobberQuery = blankRanges(source, blanks);
-  let jobberDocument: DocumentNode;
-  try {
-    jobberDocument = parse(jobberQuery, { noLocation: true });
-  } catch {
-    return { kind: 'stitch', reason: 'the Jobber half does not parse' };
-  }
-  const localOperation: OperationDefinitionNode = {
-    ...operation,
-    variableDefinitions: variables.filter((v) => localUsage.variables.has(v.variable.name.value)),
-    selectionSet: { ...operation.selectionSet, selections: localFields },
+  // Both halves are the client's own nodes, re-assembled: the same documents the cut texts parse to.
+  const half = (fields: FieldNode[], usage: Usage): DocumentNode => {
+    const halfOperation: OperationDefinitionNode = {
+      ...operation,
+      variableDefinitions: variables.filter((v) => usage.variables.has(v.variable.name.value)),
+      selectionSet: { ...operation.selectionSet, selections: fields },
+    };
+    const definitions: DefinitionNode[] = [];
+    for (const definition of document.definitions) {
+      if (definition === operation) definitions.push(halfOperation);
+      else if (definition.kind === Kind.FRAGMENT_DEFINITION && usage.fragments.has(definition.name.value)) definitions.push(definition);
+    }
+    return withoutTokens({ kind: Kind.DOCUMENT, definitions });
   };
-  const localFragments = [...fragments.values()].filter((f) => localUsage.fragments.has(f.name.value));
   return {
     kind: 'split',
     split: {
-      jobberQuery,
-      jobberDocument,
+      jobberQuery: blankRanges(source, blanks),
+      jobberDocument: half(jobberFields, jobberUsage),
       jobberVariableNames: new Set(variables.filter((v) => jobberUsage.variables.has(v.variable.name.value)).map((v) => v.variable.name.value)),
-      // Printed and parsed again without locations: a cached cut does not keep the client's token list alive.
-      localDocument: parse(print({ kind: Kind.DOCUMENT, definitions: [localOperation, ...localFragments] }), { noLocation: true }),
+      localDocument: half(localFields, localUsage),
       responseKeys,
     },
   };
 }
 
+interface Usage {
+  fragments: Set<string>;
+  variables: Set<string>;
+}
+
 /** Fragments spread (transitively) and variables referenced under `selections`. */
-function collectUsage(selections: readonly SelectionNode[], fragments: ReadonlyMap<string, FragmentDefinitionNode>) {
-  const used = { fragments: new Set<string>(), variables: new Set<string>() };
+function collectUsage(selections: readonly SelectionNode[], fragments: ReadonlyMap<string, FragmentDefinitionNode>): Usage {
+  const used: Usage = { fragments: new Set<string>(), variables: new Set<string>() };
   const queue: SelectionNode[][] = [[...selections]];
   while (queue.length > 0) {
     for (const selection of queue.pop()!) {
@@ -141,7 +134,7 @@ function collectUsage(selections: readonly SelectionNode[], fragments: ReadonlyM
 }
 
 function rangeOf(node: { loc?: { start: number; end: number } }): [number, number] {
-  // Parsed with locations above: every node has one.
+  // Parsed with locations (precondition): every node has one.
   return [node.loc!.start, node.loc!.end];
 }
 

@@ -1,17 +1,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ErrorCode } from '../errors/gatewayError';
-import { setGraphqlCorsHeaders } from './graphqlCors';
+import type { FastPath, FastPathOutcome } from '../gateway/fastPath';
+import { GRAPHQL_CORS_HEADERS } from './graphqlCors';
+import { paramsFromBody, paramsFromSearch, type ParamsOutcome } from './graphqlRequestParams';
+import { createResponseTypeNegotiator } from './responseTypeNegotiator';
+import { readJsonBody } from './readJsonBody';
 
 export interface GraphqlFrontDoorOptions {
-  /** createFastPathBodyReader: reads plain JSON bodies into `req.body`, leaves any other body unread. */
-  readBody: RequestHandler;
-  /** createFastPathHandler: answers itself or calls next (hand-off to Apollo). */
-  fastPath: RequestHandler;
+  fastPath: FastPath;
   /** The express app: everything the front door does not answer goes there, untouched or with its body read. */
   fallback(req: IncomingMessage, res: ServerResponse): void;
-  /** Called when a response the front door wrote itself is sent (express counts its own). */
-  onAnswered(status: number): void;
+  /** Largest request body read here, in bytes (larger declared ones are left to express.json, which answers 413). */
+  bodyLimitBytes: number;
+  /**
+   * Called once per GraphQL request (a POST, or a GET with a query) with what the fast path did: the HTTP
+   * status when the front door answered itself (express counts its own), the reason when it handed the
+   * request to Apollo. The seam for metrics, request ids and tracing.
+   */
+  onOutcome(outcome: FastPathOutcome, status?: number, reason?: string): void;
   /** A bug in the fast path (it rejected): logged here; the client gets a masked 500. */
   onError(error: unknown): void;
 }
@@ -20,58 +26,96 @@ export interface GraphqlFrontDoorOptions {
 const GRAPHQL_PATH = /^\/graphql\/?(?:\?|$)/i;
 
 /**
- * The HTTP entry of the gateway and the only place the fast path runs. `POST /graphql` goes to the
- * fast path without express's router, which cost about a tenth of the CPU of a forwarded request;
- * everything else, and every request the fast path hands off (body read, hand-off in `res.locals`),
- * goes to the express app. The fast path and the body reader only use Node's own request and response
- * members plus `req.body` and `res.locals`. Invariant: each request is answered once, here or by express.
+ * The HTTP entry of the gateway and the only place the fast path runs: GraphQL over HTTP for `POST
+ * /graphql` and `GET /graphql?query=…`, read with Node's own request and response, without express.
+ * Before anything is read, a request goes to the express app (explorer page, Apollo) when the fast path
+ * could not answer it anyway: other routes and methods, a browser asking for a page, an Accept that takes
+ * neither JSON type, no credentials (anonymous callers may introspect, which Apollo answers), a body that
+ * is not plain JSON. Invariant: each request is answered once, here or by express.
  */
 export function createGraphqlFrontDoor(options: GraphqlFrontDoorOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  const { readBody, fastPath, fallback, onAnswered, onError } = options;
-  return (req, res) => {
-    if (req.method !== 'POST' || !GRAPHQL_PATH.test(req.url ?? '')) {
-      fallback(req, res);
-      return;
+  const { fastPath, fallback, onOutcome, onError, bodyLimitBytes } = options;
+  const negotiate = createResponseTypeNegotiator();
+
+  const handOver = (req: IncomingMessage, res: ServerResponse, reason: string) => {
+    onOutcome('handed_off', undefined, reason);
+    fallback(req, res);
+  };
+
+  const run = async (req: IncomingMessage, res: ServerResponse, isGet: boolean, url: string) => {
+    const { headers } = req;
+    let params: ParamsOutcome;
+    if (isGet) {
+      params = paramsFromSearch(url.slice(url.indexOf('?') + 1));
+    } else {
+      const body = await readJsonBody(req, bodyLimitBytes);
+      if (body.kind === 'unread') return handOver(req, res, 'not a plain JSON body');
+      if (body.kind === 'invalid') return answerBodyError(res, body.status, onOutcome);
+      // Kept for express.json, which skips a body that was read already.
+      (req as IncomingMessage & { body?: unknown }).body = body.value;
+      params = paramsFromBody(body.value);
     }
-    const request = req as Request;
-    const response = res as Response;
-    // express keeps locals that already exist; the fast path leaves its hand-off there.
-    response.locals ??= Object.create(null) as Record<string, unknown>;
-    setGraphqlCorsHeaders(res);
-    let handedOver = false;
-    const handOver: NextFunction = () => {
-      handedOver = true;
-      fallback(req, res);
-    };
-    // express counts what it answers; the front door counts the rest.
-    res.once('finish', () => {
-      if (!handedOver) onAnswered(res.statusCode);
+    if (params.kind === 'apollo') return handOver(req, res, params.reason);
+    const contentType = negotiate(headers.accept) as string;
+    const accountId = headers['x-account-id'];
+    const result = await fastPath.handle({
+      method: isGet ? 'GET' : 'POST',
+      ...params.params,
+      authorization: headers.authorization as string,
+      accountIdHeader: Array.isArray(accountId) ? accountId[0] : accountId,
+      contentType,
     });
-    void readBody(request, response, (error?: unknown) => {
-      if (error !== undefined) {
-        answerBodyError(res, error);
-        return;
-      }
-      // Not a plain JSON body: express.json reads it.
-      if (request.body === undefined) return handOver();
-      Promise.resolve(fastPath(request, response, handOver)).catch((error: unknown) => {
-        onError(error);
-        if (res.headersSent) return void res.destroy();
-        answerJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
-      });
+    if (result.kind === 'apollo') return handOver(req, res, result.reason);
+    writeAnswer(res, result.status, result.headers, result.body);
+    onOutcome(result.outcome, result.status);
+  };
+
+  return (req, res) => {
+    const url = req.url ?? '';
+    const method = req.method;
+    const isGet = method === 'GET';
+    if ((method !== 'POST' && !isGet) || !GRAPHQL_PATH.test(url)) return fallback(req, res);
+    const { headers } = req;
+    // A browser's page, or a GET with no query: the explorer (express).
+    if (isGet && (!url.includes('?') || headers.accept?.includes('text/html') || !isJsonOrAbsent(headers['content-type']))) return fallback(req, res);
+    if (!hasCredentials(headers.authorization)) return handOver(req, res, 'no credentials');
+    if (negotiate(headers.accept) === null) return handOver(req, res, 'Accept takes neither JSON media type');
+    run(req, res, isGet, url).catch((error: unknown) => {
+      onError(error);
+      if (res.headersSent) return void res.destroy();
+      answerJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
+      onOutcome('refused', 500);
     });
   };
 }
 
+/** A non-blank Authorization (a blank one, or "Bearer " alone, is anonymous: Apollo answers). */
+function hasCredentials(authorization: string | undefined): authorization is string {
+  return authorization !== undefined && !/^\s*(Bearer\s*)?$/i.test(authorization);
+}
+
+/** Apollo refuses a GET with a content type other than JSON (415): it answers those. */
+function isJsonOrAbsent(contentType: string | undefined): boolean {
+  return contentType === undefined || /^\s*application\/json\s*(;|$)/i.test(contentType);
+}
+
 /** What the graphql router's error handler answers for a body that cannot be read (400, 413). */
-function answerBodyError(res: ServerResponse, error: unknown): void {
-  const status = (error as { status?: number }).status ?? 400;
+function answerBodyError(res: ServerResponse, status: 400 | 413, onOutcome: GraphqlFrontDoorOptions['onOutcome']): void {
   const message = status === 413 ? 'The request body is too large.' : 'The request body is not valid JSON.';
   answerJson(res, status, { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+  onOutcome('refused', status);
 }
 
 function answerJson(res: ServerResponse, status: number, body: unknown): void {
-  res.statusCode = status;
-  res.setHeader('content-type', 'application/json; charset=utf-8');
-  res.end(JSON.stringify(body));
+  writeAnswer(res, status, { 'content-type': 'application/json; charset=utf-8' }, JSON.stringify(body));
+}
+
+/**
+ * With its length declared, Node sends the head and the body in one write; without, writeHead commits
+ * to chunked encoding and the answer goes out as several buffers (a writev: about a quarter of the
+ * gateway's CPU per request in the bench).
+ */
+function writeAnswer(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
+  // The CORS headers the graphql router sets on what express answers (graphqlCors.ts).
+  res.writeHead(status, { ...GRAPHQL_CORS_HEADERS, ...headers, 'content-length': String(Buffer.byteLength(body)) }).end(body);
 }

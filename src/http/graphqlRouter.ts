@@ -4,7 +4,6 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { GraphQLError } from 'graphql';
 import { resolvePrincipal, type PrincipalSources } from '../auth/resolvePrincipal';
 import { isGatewayError } from '../errors/gatewayError';
-import { readFastPathHandoff } from '../gateway/fastPathHandler';
 import type { GatewayServices } from '../gateway/gatewayServices';
 import type { Principal, RequestContext } from '../gateway/requestContext';
 import { buildExplorerPage, isBrowserPageRequest, type ExplorerPageOptions } from './explorerPage';
@@ -25,8 +24,8 @@ export interface GraphqlRouterOptions {
 
 /**
  * `/graphql`: the explorer for browsers, GraphQL over HTTP for everyone else (CORS: setGraphqlCorsHeaders).
- * With the fast path, a plain JSON `POST /graphql` arrives from the front door (graphqlFrontDoor.ts) with
- * its body read (express.json skips it) and the fast path's hand-off set.
+ * With the fast path, what it hands over arrives from the front door (graphqlFrontDoor.ts) as the client
+ * sent it, sometimes with its JSON body read (express.json then skips it); nothing else comes along.
  */
 export function createGraphqlRouter(options: GraphqlRouterOptions): Router {
   const router = express.Router();
@@ -51,18 +50,12 @@ export function createGraphqlRouter(options: GraphqlRouterOptions): Router {
     '/graphql',
     express.json({ limit: options.bodyLimit ?? DEFAULT_BODY_LIMIT }),
     expressMiddleware(options.apollo, {
-      context: async ({ req, res }): Promise<RequestContext> => {
+      context: async ({ req }): Promise<RequestContext> => {
         const accountIdHeader = req.headers['x-account-id'];
         const accountId = Array.isArray(accountIdHeader) ? accountIdHeader[0] : accountIdHeader;
-        // The fast path may have authenticated (or forwarded) already: reuse its outcome, never redo it.
-        const handoff = readFastPathHandoff(res);
-        let services = options.services;
-        if (handoff?.kind === 'forward_failed') services = { ...services, forwarder: { forward: () => Promise.reject(handoff.error) } };
-        if (handoff?.kind === 'forward_answered') services = { ...services, forwarder: { forward: () => Promise.resolve(handoff.result) } };
         try {
-          if (handoff?.kind === 'auth_failed') throw handoff.error;
-          const principal: Principal = handoff ? handoff.principal : await resolvePrincipal(req.headers.authorization, accountId, options.principals);
-          return { principal, accountIdHeader: accountId, services, jobberExtensions: [] };
+          const principal: Principal = await resolvePrincipal(req.headers.authorization, accountId, options.principals);
+          return { principal, accountIdHeader: accountId, services: options.services, jobberExtensions: [] };
         } catch (error) {
           // Apollo answers a context failure with the GraphQLError's http status (401, 403, 503).
           if (isGatewayError(error)) throw new GraphQLError(error.message, { extensions: error.extensions, originalError: error });

@@ -41,10 +41,11 @@ export function loggedPathOf(url: string | undefined): string {
   return path.length > MAX_LOGGED_PATH ? `${path.slice(0, MAX_LOGGED_PATH)}…` : path;
 }
 
-/** Which way a `POST /graphql` went, from what the fast path reported (nothing: express and Apollo answered). */
+/** Which way a GraphQL request to /graphql went, from what the fast path reported (nothing: express and Apollo answered). */
 export function graphqlPathOf(fastPathOutcome: string | undefined): GraphqlPath {
   if (fastPathOutcome === 'forwarded') return 'fast';
   if (fastPathOutcome === 'split') return 'split';
+  if (fastPathOutcome === 'refused') return 'refused';
   return 'stitched';
 }
 

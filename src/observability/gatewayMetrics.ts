@@ -6,7 +6,8 @@ export const ROUTE_LABELS = ['/graphql', '/connector/callback', '/webhooks/jobbe
 export type RouteLabel = (typeof ROUTE_LABELS)[number];
 
 /** Which way a `POST /graphql` went: the fast path forwarded it, split it, or express/Apollo (stitching) answered it. */
-export type GraphqlPath = 'fast' | 'split' | 'stitched';
+/** fast: forwarded whole; split: local half here, Jobber half forwarded; refused: answered before any work (credentials, a mutation over GET); stitched: Apollo. */
+export type GraphqlPath = 'fast' | 'split' | 'refused' | 'stitched';
 
 /** What a Jobber call ended with: its HTTP status, or no answer at all. */
 export type JobberCallStatus = number | 'timeout' | 'unreachable';
@@ -49,7 +50,7 @@ export interface GatewayMetrics {
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const WAIT_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10];
-const GRAPHQL_PATHS: readonly GraphqlPath[] = ['fast', 'split', 'stitched'];
+const GRAPHQL_PATHS: readonly GraphqlPath[] = ['fast', 'split', 'refused', 'stitched'];
 const OUTCOMES = ['ok', 'client_error', 'server_error', 'aborted'] as const;
 const MAX_STATUS = 600;
 
@@ -68,13 +69,13 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
 
   const graphqlDurations = createHistogramFamily(registry, {
     name: 'gateway_graphql_request_duration_seconds',
-    help: 'POST /graphql from the first byte to the last, by path (fast, split, stitched) and outcome (from the HTTP status)',
+    help: 'GraphQL requests to /graphql (POST and GET) from the first byte to the last, by path (fast, split, refused, stitched) and outcome (from the HTTP status)',
     labelNames: ['path', 'outcome'],
     buckets: LATENCY_BUCKETS,
   });
   const graphqlCells = new Map(GRAPHQL_PATHS.map((path) => [path, OUTCOMES.map((outcome) => graphqlDurations.cell(path, outcome))]));
 
-  const fastPath = createCounterFamily(registry, { name: 'gateway_fast_path_total', help: 'POST /graphql requests by what the fast path did', labelNames: ['outcome'] });
+  const fastPath = createCounterFamily(registry, { name: 'gateway_fast_path_total', help: 'GraphQL requests to /graphql by what the fast path did (forwarded, split, refused, handed_off)', labelNames: ['outcome'] });
   const fastPathCells = new Map<string, CounterCell>();
 
   const jobberCalls = createHistogramFamily(registry, {

@@ -31,7 +31,8 @@ export function createRequestObserver(options: RequestObserverOptions): (listene
     const seconds = (performance.now() - scope.startedAt) / 1000;
     const status = res.writableFinished ? res.statusCode : 'aborted';
     metrics.recordResponse(route, status);
-    if (route === '/graphql' && req.method === 'POST') metrics.recordGraphql(graphqlPathOf(scope.fastPath), status, seconds);
+    // GraphQL requests only: POSTs and GET queries (urql's default), not the explorer page a browser GETs.
+    if (route === '/graphql' && (req.method === 'POST' || (req.method === 'GET' && !isHtml(res)))) metrics.recordGraphql(graphqlPathOf(scope.fastPath), status, seconds);
     const span = scope.span;
     if (span !== undefined) {
       if (status === 'aborted') span.setAttribute('error.type', 'aborted');
@@ -79,4 +80,9 @@ export function createRequestObserver(options: RequestObserverOptions): (listene
     scopes.enter(scope);
     listener(req, res);
   };
+}
+
+function isHtml(res: ServerResponse): boolean {
+  const type = res.getHeader('content-type');
+  return typeof type === 'string' && type.startsWith('text/html');
 }

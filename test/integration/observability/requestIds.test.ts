@@ -47,7 +47,7 @@ describe('request ids and access logs', () => {
     expect(JSON.parse(answer.text)).toMatchObject({ data: { __typename: 'Query', account: { id: expect.any(String) } } });
     expect(answer.requestId).toBe(id);
     expect(gateway.sandbox.control.lastGraphqlHeaders().filter((headers) => headers['x-request-id'] === id)).toHaveLength(1);
-    expect(await accessLineOf(id)).toMatchObject({ status: 200, fastPath: 'not_eligible', partnerId: partner.partnerId });
+    expect(await accessLineOf(id)).toMatchObject({ status: 200, fastPath: 'handed_off', partnerId: partner.partnerId });
   });
 
   test.each([

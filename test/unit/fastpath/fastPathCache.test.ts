@@ -28,6 +28,7 @@ describe('createFastPathCache', () => {
     ['a query that does not parse', '{ account { id ', null, 'stitch'],
     ['a query that fails validation', '{ account { nope } }', null, 'stitch'],
     ['a document valid for the gateway but not for Jobber', 'query A { account { id } } query B { connectorSettings { clientId } }', 'A', 'stitch'],
+    ['a mixed query', '{ account { id } connectorSettings { clientId } }', null, 'split'],
   ])('when the query is %s, then the plan is %s', (_label, query, operationName, expected) => {
     const cache = createFastPathCache({ gatewaySchema, jobberSchema, localSchema });
     expect(cache.lookup(query, operationName).kind).toBe(expected);
@@ -49,6 +50,29 @@ describe('createFastPathCache', () => {
     expect(cache.size).toBe(2);
     const againA = cache.lookup('{ a: account { id } }', null);
     expect(a.kind === 'forward' && againA.kind === 'forward' && a.document === againA.document).toBe(true);
+  });
+
+  test('when the cached texts would pass maxBytes, then the least recently used are dropped until they fit', () => {
+    const cache = createFastPathCache({ gatewaySchema, jobberSchema, localSchema, maxBytes: 50 });
+    cache.lookup('{ a: account { id } }', null); // 21 characters
+    cache.lookup('{ b: account { id } }', null);
+    expect(cache.bytes).toBe(42);
+    cache.lookup('{ c: account { id } }', null);
+    expect(cache.size).toBe(2);
+    expect(cache.bytes).toBe(42);
+  });
+
+  test('when a document has named operations, then each name gets its own decision and a missing or empty name goes to Apollo', () => {
+    const cache = createFastPathCache({ gatewaySchema, jobberSchema, localSchema });
+    const query = 'query A { account { id } } query B { connectorSettings { clientId } }';
+    expect(cache.lookup(query, 'B').kind).toBe('stitch');
+    expect(cache.lookup(query, null).kind).toBe('stitch');
+    expect(cache.lookup(query, '').kind).toBe('stitch');
+    const single = 'query A { account { id } }';
+    expect(cache.lookup(single, null).kind).toBe('forward');
+    expect(cache.lookup(single, 'A').kind).toBe('forward');
+    expect(cache.lookup(single, '').kind).toBe('stitch');
+    expect(cache.size).toBe(2);
   });
 
   test('when a query text is longer than maxCachedQueryLength, then it is planned but not kept', () => {

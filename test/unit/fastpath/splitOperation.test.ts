@@ -1,6 +1,6 @@
-import { print } from 'graphql';
-import type { JobberRootFields } from '../../../src/gateway/fastPathPlan';
-import { blankRanges, splitOperation, type SplitOperation } from '../../../src/gateway/splitOperation';
+import { parse, print } from 'graphql';
+import { classifyOperation, type JobberRootFields } from '../../../src/gateway/classifyOperation';
+import { blankRanges, type SplitOperation } from '../../../src/gateway/splitOperation';
 
 const roots: JobberRootFields = {
   query: new Set(['account', 'clients', 'client']),
@@ -8,8 +8,8 @@ const roots: JobberRootFields = {
 };
 
 function cut(query: string, operationName: string | null = null): SplitOperation {
-  const outcome = splitOperation(query, operationName, roots);
-  if (outcome.kind !== 'split') throw new Error(`expected a split, got: ${outcome.reason}`);
+  const outcome = classifyOperation(query, parse(query), operationName, roots);
+  if (outcome.kind !== 'split') throw new Error(`expected a split, got: ${outcome.kind === 'stitch' ? outcome.reason : outcome.kind}`);
   return outcome.split;
 }
 
@@ -53,6 +53,15 @@ describe('splitOperation', () => {
     const split = cut(query, query.includes('query Other') ? 'Q' : null);
     expect(squeeze(split.jobberQuery)).toBe(jobber);
     expect(squeeze(print(split.localDocument))).toBe(local);
+    // The Jobber half's document is built from the client's nodes: it is what the cut text parses to.
+    expect(print(split.jobberDocument)).toBe(print(parse(split.jobberQuery)));
+  });
+
+  test('when the local half fails, then its errors point into the client\'s text (its nodes keep their positions)', () => {
+    const query = 'query Q {\n  account { id }\n  connectorSettings { clientId }\n}';
+    const split = cut(query);
+    const local = split.localDocument.definitions[0]!;
+    expect(local.kind === 'OperationDefinition' && local.selectionSet.selections[0]!.loc?.start).toBe(query.indexOf('connectorSettings'));
   });
 
   test('when the cut is made, then every kept character stays at its position and line breaks stay', () => {
@@ -83,10 +92,9 @@ describe('splitOperation', () => {
     ['__typename at the root', '{ __typename account { id } connectorSettings { clientId } }'],
     ['only Jobber fields', '{ account { id } }'],
     ['only local fields', '{ connectorSettings { clientId } }'],
-    ['text that does not parse', '{ account { id '],
     ['two operations and no name', 'query A { account { id } } query B { connectorSettings { clientId } }'],
   ])('when the query has %s, then it is not split', (_label, query) => {
-    expect(splitOperation(query, null, roots).kind).toBe('stitch');
+    expect(classifyOperation(query, parse(query), null, roots).kind).not.toBe('split');
   });
 });
 

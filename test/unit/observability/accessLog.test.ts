@@ -61,7 +61,7 @@ describe('access log entries', () => {
     ['forwarded', 'fast'],
     ['split', 'split'],
     ['handed_off', 'stitched'],
-    ['not_eligible', 'stitched'],
+    ['refused', 'refused'],
     [undefined, 'stitched'],
   ])('when the fast path reported %s, then the request path label is %s', (outcome, path) => {
     expect(graphqlPathOf(outcome)).toBe(path);

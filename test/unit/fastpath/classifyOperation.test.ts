@@ -1,12 +1,12 @@
 import { parse } from 'graphql';
-import { planFastPath, selectOperation, type JobberRootFields } from '../../../src/gateway/fastPathPlan';
+import { classifyOperation, selectOperation, type JobberRootFields } from '../../../src/gateway/classifyOperation';
 
 const roots: JobberRootFields = {
   query: new Set(['account', 'clients', 'client']),
   mutation: new Set(['clientCreate']),
 };
 
-describe('planFastPath', () => {
+describe('classifyOperation', () => {
   test.each([
     ['one Jobber root field', '{ account { id } }', null, 'forward'],
     ['aliased Jobber root fields', '{ a: account { id } b: clients(first: 1) { totalCount } }', null, 'forward'],
@@ -17,7 +17,10 @@ describe('planFastPath', () => {
     ['the named operation of two', 'query A { account { id } } query B { connectorSettings { clientId } }', 'A', 'forward'],
     ['a local root field', '{ connectorSettings { clientId } }', null, 'stitch'],
     ['a local and a Jobber root field', '{ account { id } connectorSettings { clientId } }', null, 'split'],
-    ['a local root field inside a root fragment', 'query { ...R } fragment R on Query { account { id } connectorSettings { clientId } }', null, 'split'],
+    ['a local root field inside a root fragment', 'query { ...R } fragment R on Query { account { id } connectorSettings { clientId } }', null, 'stitch'],
+    ['a root fragment of Jobber fields beside a local field', 'query { ...R connectorSettings { clientId } } fragment R on Query { account { id } }', null, 'stitch'],
+    ['a root inline fragment beside a local field', '{ ... on Query { account { id } } connectorSettings { clientId } }', null, 'stitch'],
+    ['only local fields in a root fragment', 'query { ...R } fragment R on Query { connectorSettings { clientId } }', null, 'stitch'],
     ['a local field in a nested root inline fragment', '{ ... on Query { ... on Query { connectorSettings { clientId } } } }', null, 'stitch'],
     ['a local field even when skipped', '{ account { id } connectorSettings @skip(if: true) { clientId } }', null, 'split'],
     ['a local and a Jobber root field in a mutation', 'mutation { clientCreate(input: {}) { client { id } } rotateWebhookSigningSecret }', null, 'stitch'],
@@ -30,13 +33,19 @@ describe('planFastPath', () => {
     ['an operation name that is not there', '{ account { id } }', 'Missing', 'stitch'],
     ['a spread of an unknown fragment', 'query { ...Nope }', null, 'stitch'],
   ])('when the operation has %s, then %s', (_label, query, operationName, expected) => {
-    const plan = planFastPath(parse(query), operationName, roots);
-    expect(plan.kind).toBe(expected);
+    const decision = classifyOperation(query, parse(query), operationName, roots);
+    expect(decision.kind).toBe(expected);
+  });
+
+  test('when a query is split, then the decision carries the cut (one decision, one parse)', () => {
+    const query = '{ account { id } connectorSettings { clientId } }';
+    const decision = classifyOperation(query, parse(query), null, roots);
+    expect(decision.kind === 'split' && decision.split.responseKeys).toEqual(['account', 'connectorSettings']);
   });
 
   test('when a mutation is forwarded, then it is flagged as a mutation (never retried after throttling)', () => {
-    const plan = planFastPath(parse('mutation M { clientCreate(input: {}) { client { id } } }'), 'M', roots);
-    expect(plan).toMatchObject({ kind: 'forward', isMutation: true });
+    const query = 'mutation M { clientCreate(input: {}) { client { id } } }';
+    expect(classifyOperation(query, parse(query), 'M', roots)).toMatchObject({ kind: 'forward', isMutation: true });
   });
 });
 

@@ -1,7 +1,7 @@
 import { Agent, errors as undiciErrors } from 'undici';
 import type { JobberTransport } from './jobberForwarder';
 
-export interface FastPathTransportOptions {
+export interface JobberTransportOptions {
   /** Longest wait for Jobber's response headers, and then between body chunks, in ms (JOBBER_TIMEOUT_MS). */
   timeoutMs: number;
   /** Most open connections per Jobber origin. Default 128. */
@@ -10,18 +10,18 @@ export interface FastPathTransportOptions {
   keepAliveMs?: number;
 }
 
-export interface FastPathTransport extends JobberTransport {
+export interface PooledJobberTransport extends JobberTransport {
   /** Closes the pooled connections (the app's close()). */
   close(): Promise<void>;
 }
 
 /**
- * The forwarder's way to Jobber: a keep-alive connection pool (an undici Agent) driven with
+ * Every call the forwarder makes to Jobber's GraphQL API (fast path and stitching alike): a keep-alive connection pool (an undici Agent) driven with
  * undici.request, which costs far less per call than fetch (no WHATWG streams, no AbortSignal timer).
  * Timeouts are undici's headers/body timeouts; they surface as an error named TimeoutError, which the
  * forwarder turns into UPSTREAM_TIMEOUT.
  */
-export function createFastPathTransport(options: FastPathTransportOptions): FastPathTransport {
+export function createJobberTransport(options: JobberTransportOptions): PooledJobberTransport {
   const agent = new Agent({
     connections: options.connections ?? 128,
     keepAliveTimeout: options.keepAliveMs ?? 30_000,

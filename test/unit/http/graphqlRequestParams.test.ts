@@ -1,0 +1,48 @@
+import { paramsFromBody, paramsFromSearch } from '../../../src/http/graphqlRequestParams';
+
+describe('paramsFromBody', () => {
+  test.each([
+    ['a query alone', { query: '{ a }' }, { query: '{ a }', variables: null, operationName: null }],
+    ['all four fields', { query: 'q', variables: { n: 1 }, operationName: 'Q', extensions: {} }, { query: 'q', variables: { n: 1 }, operationName: 'Q' }],
+    ["Apollo Client's clientLibrary extension", { query: 'q', extensions: { clientLibrary: { name: '@apollo/client' } } }, { query: 'q', variables: null, operationName: null }],
+    ['null variables, operation name and extensions', { query: 'q', variables: null, operationName: null, extensions: null }, { query: 'q', variables: null, operationName: null }],
+    ['a key GraphQL over HTTP does not name (ignored, as Apollo does)', { query: 'q', id: 'x' }, { query: 'q', variables: null, operationName: null }],
+  ])('when the body has %s, then the fast path gets its params', (_label, body, params) => {
+    expect(paramsFromBody(body)).toEqual({ kind: 'params', params });
+  });
+
+  test.each([
+    ['no query', { variables: {} }],
+    ['an empty query', { query: '' }],
+    ['a query that is not a string', { query: { kind: 'Document' } }],
+    ['variables as a string', { query: 'q', variables: '{}' }],
+    ['variables as an array', { query: 'q', variables: [] }],
+    ['a numeric operation name', { query: 'q', operationName: 1 }],
+    ['extensions as a string', { query: 'q', extensions: '{}' }],
+    ['a persisted query', { query: 'q', extensions: { persistedQuery: { version: 1, sha256Hash: 'x' } } }],
+    ['an array (a batch)', [{ query: 'q' }]],
+    ['a string', 'q'],
+  ])('when the body has %s, then Apollo answers it', (_label, body) => {
+    expect(paramsFromBody(body).kind).toBe('apollo');
+  });
+});
+
+describe('paramsFromSearch', () => {
+  test.each([
+    ["urql's GET", 'query=query+Q%28%24n%3A+Int%21%29+%7B+a+%7D&operationName=Q&variables=%7B%22n%22%3A1%7D', { query: 'query Q($n: Int!) { a }', variables: { n: 1 }, operationName: 'Q' }],
+    ['a query alone', 'query=%7Ba%7D', { query: '{a}', variables: null, operationName: null }],
+    ['other parameters beside the query', 'query=%7Ba%7D&utm=1', { query: '{a}', variables: null, operationName: null }],
+  ])('when the URL has %s, then the fast path gets its params', (_label, search, params) => {
+    expect(paramsFromSearch(search)).toEqual({ kind: 'params', params });
+  });
+
+  test.each([
+    ['no query', 'operationName=Q'],
+    ['the query twice', 'query=a&query=b'],
+    ['variables that are not JSON', 'query=a&variables=%7Bn'],
+    ['variables that are JSON but not an object', 'query=a&variables=%5B1%5D'],
+    ['a persisted query', 'query=a&extensions=%7B%22persistedQuery%22%3A%7B%7D%7D'],
+  ])('when the URL has %s, then Apollo answers it', (_label, search) => {
+    expect(paramsFromSearch(search).kind).toBe('apollo');
+  });
+});
