@@ -33,8 +33,8 @@ describe('metrics of a gateway in front of the sandbox', () => {
     expect((await count(gateway, 'gateway_jobber_request_duration_seconds_count{status="200"}')) - before.jobber).toBe(1);
   });
 
-  test('when the key is wrong, then the request is observed as a client error of the stitching path', async () => {
-    const series = 'gateway_graphql_request_duration_seconds_count{path="stitched",outcome="client_error"}';
+  test('when the key is wrong, then the request is observed as a client error the fast path refused (no work done)', async () => {
+    const series = 'gateway_graphql_request_duration_seconds_count{path="refused",outcome="client_error"}';
     const before = await count(gateway, series);
     expect((await postGraphql(gateway.url, { query: '{ account { id } }' }, { authorization: 'Bearer jgp_wrong', 'x-account-id': 'north' })).status).toBe(401);
     expect((await count(gateway, series)) - before).toBe(1);
