@@ -66,7 +66,9 @@ export function createExplorer(page: Page) {
           const request = response.request();
           if (request.method() !== 'POST' || !new URL(response.url()).pathname.endsWith('/graphql')) return false;
           try {
-            return (JSON.parse(request.postData() ?? '{}') as { operationName?: string }).operationName === operationName;
+            // GraphiQL sends operationName only when it has picked one (not for a lone operation in a new tab).
+            const body = JSON.parse(request.postData() ?? '{}') as { operationName?: string; query?: string };
+            return body.operationName === operationName || new RegExp(`^\\s*(query|mutation)\\s+${operationName}\\b`).test(body.query ?? '');
           } catch {
             return false;
           }
