@@ -41,8 +41,19 @@ export const fixedMessageOf: Partial<Record<ErrorCode, string>> = {
   UPSTREAM_THROTTLED: 'Jobber is rate limiting this account; retry later.',
 };
 
-/** The extensions a fixed-message error may still show (all are plain numbers a client can act on). */
-export const PUBLIC_EXTENSIONS: ReadonlySet<string> = new Set(['retryAfterMs', 'upstreamStatus']);
+/**
+ * The extensions a fixed-message error may still show: plain numbers a client can act on, and `reason`,
+ * a word from UpstreamReason (never free text).
+ */
+export const PUBLIC_EXTENSIONS: ReadonlySet<string> = new Set(['retryAfterMs', 'upstreamStatus', 'reason']);
+
+/**
+ * Why an UPSTREAM_UNAVAILABLE happened, for clients and operators (the message is fixed):
+ * `token_unobtainable` (no valid access token and the token endpoint failed), `token_rejected` (Jobber
+ * refused a freshly refreshed token: it expired in transit), `unreachable` (no connection), `upstream_error`
+ * (Jobber answered 5xx or a body that is not GraphQL).
+ */
+export type UpstreamReason = 'token_unobtainable' | 'token_rejected' | 'unreachable' | 'upstream_error';
 
 export interface GatewayErrorOptions {
   cause?: unknown;

@@ -1,7 +1,7 @@
 import type { DocumentNode } from 'graphql';
 import type { Deps } from '../core/deps';
 import type { InstallationRef } from '../core/installationRef';
-import { ErrorCode, GatewayError, isGatewayError } from '../errors/gatewayError';
+import { ErrorCode, GatewayError, isGatewayError, type UpstreamReason } from '../errors/gatewayError';
 import type { AccessTokenProvider } from '../tokens/accessTokenProvider';
 
 /** One GraphQL operation on its way to Jobber. */
@@ -116,7 +116,7 @@ export function createJobberForwarder(options: JobberForwarderOptions): JobberFo
     if (result.ok) return result.accessToken;
     if (result.reason === 'transient') {
       throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `Could not obtain an access token from Jobber: ${result.message}`, {
-        extensions: result.retryAfterMs === undefined ? {} : { retryAfterMs: result.retryAfterMs },
+        extensions: { reason: 'token_unobtainable' satisfies UpstreamReason, ...(result.retryAfterMs === undefined ? {} : { retryAfterMs: result.retryAfterMs }) },
       });
     }
     if (result.reason === 'client_refused') {
@@ -161,7 +161,10 @@ export function createJobberForwarder(options: JobberForwarderOptions): JobberFo
       if (timedOut) {
         throw new GatewayError(ErrorCode.UPSTREAM_TIMEOUT, `Jobber did not answer within ${options.timeoutMs} ms.`, { cause: error });
       }
-      throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'Jobber could not be reached.', { cause: error });
+      throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'Jobber could not be reached.', {
+        cause: error,
+        extensions: { reason: 'unreachable' satisfies UpstreamReason },
+      });
     }
   }
 
@@ -198,7 +201,9 @@ export function createJobberForwarder(options: JobberForwarderOptions): JobberFo
           );
         }
         if (refreshed) {
-          throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'Jobber refused a freshly refreshed access token.');
+          throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'Jobber refused a freshly refreshed access token.', {
+            extensions: { reason: 'token_rejected' satisfies UpstreamReason },
+          });
         }
         refreshed = true;
         token = await accessTokenFor(ref, token);
@@ -228,7 +233,7 @@ export function createJobberForwarder(options: JobberForwarderOptions): JobberFo
       }
       if (!json || (answer.status >= 500 && !json.errors)) {
         throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `Jobber answered HTTP ${answer.status}.`, {
-          extensions: { upstreamStatus: answer.status },
+          extensions: { reason: 'upstream_error' satisfies UpstreamReason, upstreamStatus: answer.status },
         });
       }
       noteVersioning(json);

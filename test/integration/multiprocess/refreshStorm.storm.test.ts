@@ -1,3 +1,4 @@
+import { fixedMessageOf } from '../../../src/errors/gatewayError';
 import { shouldRefresh } from '../../../src/tokens/shouldRefresh';
 import { killRefreshLockHolder } from './support/killRefreshLockHolder';
 import { measureStorm, waitForNoRefreshLocks, type StormReport } from './support/measureStorm';
@@ -23,7 +24,7 @@ const lanes = Number(process.env.STORM_LANES ?? 100);
 
 
 /** The one failure the refresh design does not rule out: the token sent expired before Jobber checked it (see the tap). */
-const EXPIRED_IN_TRANSIT = 'HTTP 200 UPSTREAM_UNAVAILABLE Jobber refused a freshly refreshed access token.';
+const EXPIRED_IN_TRANSIT = `HTTP 200 UPSTREAM_UNAVAILABLE (token_rejected) ${fixedMessageOf.UPSTREAM_UNAVAILABLE}`;
 
 /**
  * No failed request, except where the tap proves why: each such request was refused twice (first try and
@@ -111,7 +112,7 @@ describe('4 gateway processes on one Redis under a refresh storm', () => {
     // Premise: failures were injected.
     expect(report.sandbox.tokenCalls).toBeGreaterThan(report.sandbox.refreshes);
     // The design allows a request to fail only when the stored access token is expired and its refresh failed.
-    const noToken = Object.entries(report.failureReasons).filter(([reason]) => /^HTTP \d+ UPSTREAM_UNAVAILABLE Could not obtain an access token/.test(reason));
+    const noToken = Object.entries(report.failureReasons).filter(([reason]) => /^HTTP \d+ UPSTREAM_UNAVAILABLE \(token_unobtainable\)/.test(reason));
     const rest = Object.fromEntries(Object.entries(report.failureReasons).filter(([reason]) => !noToken.some(([r]) => r === reason)));
     expectNoFailureButExpiryInTransit(rest, report.jobber, report.storm);
     expect(noToken.reduce((sum, [, n]) => sum + n, 0)).toBeLessThan(report.requests / 10);

@@ -11,6 +11,7 @@ describe('formatError', () => {
     [ErrorCode.STORE_UNAVAILABLE, 'Redis is unreachable (get); reconnecting', {}, 'The gateway cannot reach its store right now; retry shortly.', { code: 'STORE_UNAVAILABLE' }],
     [ErrorCode.INTERNAL_SERVER_ERROR, 'cannot decrypt stored secret: unknown key id 1a2b3c4d', {}, 'Internal server error', { code: 'INTERNAL_SERVER_ERROR' }],
     [ErrorCode.UPSTREAM_UNAVAILABLE, 'Could not obtain an access token from Jobber: token endpoint answered HTTP 503', { retryAfterMs: 900, upstreamStatus: 503 }, 'Jobber is unavailable or answered with an error; retry shortly.', { code: 'UPSTREAM_UNAVAILABLE', retryAfterMs: 900, upstreamStatus: 503 }],
+    [ErrorCode.UPSTREAM_UNAVAILABLE, 'Jobber refused a freshly refreshed access token.', { reason: 'token_rejected', host: 'api.getjobber.com' }, 'Jobber is unavailable or answered with an error; retry shortly.', { code: 'UPSTREAM_UNAVAILABLE', reason: 'token_rejected' }],
     [ErrorCode.UPSTREAM_TIMEOUT, 'Jobber did not answer within 15000 ms.', {}, 'Jobber did not answer in time; retry shortly.', { code: 'UPSTREAM_TIMEOUT' }],
     [ErrorCode.BAD_USER_INPUT, 'first must be from 1 to 100.', { problems: ['x'] }, 'first must be from 1 to 100.', { code: 'BAD_USER_INPUT', problems: ['x'] }],
   ])('when a resolver throws %s, then the client reads the message and extensions its code allows', (code, message, extensions, shown, shownExtensions) => {

@@ -79,7 +79,8 @@ export async function runGatewayStorm(cluster: GatewayCluster, options: StormOpt
       if (name !== undefined && name !== account.name && names.has(name)) result.crossTenant++;
       if (answer.status !== 200 || answer.body.errors?.length || !answer.body.data) {
         const error = answer.body.errors?.[0];
-        return fail(`HTTP ${answer.status} ${String(error?.extensions?.code ?? '')} ${error?.message ?? ''}`.trim());
+        const reason = error?.extensions?.reason === undefined ? '' : ` (${String(error.extensions.reason)})`;
+        return fail(`HTTP ${answer.status} ${String(error?.extensions?.code ?? '')}${reason} ${error?.message ?? ''}`.trim());
       }
       if (name !== account.name) return fail(`wrong account name ${JSON.stringify(name)}`);
       if (query === CLIENTS_QUERY && !Array.isArray(answer.body.data.clients?.nodes)) return fail('no clients');
