@@ -304,7 +304,10 @@ export function createTokenRefresher(options: TokenRefresherOptions): TokenRefre
       const id = encodeInstallationRef(ref);
       cache.delete(id);
       backoff.delete(id);
-      unsaved.delete(id);
+      // `unsaved` stays: it may hold the only copy of a pair Jobber already rotated to (its save threw), and
+      // it is used only while the stored record is still the one it replaces, so after an uninstall or a
+      // reinstall it is dropped by the next flight. Invalidations arrive for many reasons (a session
+      // revocation too), and none of them may lose a live refresh token.
       // A flight running now may have read the record before the change: what it caches goes too.
       inflight
         .get(id)

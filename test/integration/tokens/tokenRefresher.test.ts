@@ -1,6 +1,7 @@
 import type { InstallationRef } from '../../../src/core/installationRef';
 import { createEmbeddedStore } from '../../../src/store/embeddedStore';
 import type { Store } from '../../../src/store/store';
+import { ErrorCode, GatewayError } from '../../../src/errors/gatewayError';
 import { buildRefreshLockKey } from '../../../src/tokens/refreshLock';
 import { createSecretBox } from '../../../src/crypto/secretBox';
 import { createTokenStore } from '../../../src/tokens/tokenStore';
@@ -230,5 +231,34 @@ describe('createTokenRefresher', () => {
     await fixture.tokenStore.replace(ref, { ...replaced, accessTokenExpiresAt: Date.now() + 3_600_000 });
     fixture.refresher.forget(ref);
     expect(await fixture.refresher.getAccessToken(ref)).toMatchObject({ ok: true, accessToken: replaced.accessToken });
+  });
+
+  test('when a refreshed pair could not be saved and the installation is then invalidated, then the next flight saves that pair instead of refreshing again', async () => {
+    // A store whose first compare-and-set of a token record fails like an unreachable Redis (the pair Jobber
+    // just issued is then held in memory only).
+    let failSaves = 1;
+    const flaky: Store = Object.create(store) as Store;
+    flaky.compareAndSet = async (key, expected, value, options) => {
+      if (key.includes(':tokens') && failSaves > 0) {
+        failSaves--;
+        throw new GatewayError(ErrorCode.STORE_UNAVAILABLE, 'store down (test)');
+      }
+      return store.compareAndSet(key, expected, value, options);
+    };
+    const fixture = buildRefresherFixture(flaky, endpoint.baseUrl, { backoffBaseMs: 10, inlineRetryMaxMs: 0 });
+    const original = await install(fixture, -1000);
+    await expect(fixture.refresher.getAccessToken(ref)).rejects.toThrow('store down (test)');
+    expect(endpoint.counters).toMatchObject({ refreshes: 1, reuses: 0 });
+    // What every process does on an invalidation of this installation (a session revocation, say).
+    fixture.refresher.forget(ref);
+    const result = await fixture.refresher.getAccessToken(ref);
+    expect(result).toMatchObject({ ok: true });
+    // No second refresh: the rotated pair was saved.
+    expect(endpoint.counters).toMatchObject({ refreshes: 1, reuses: 0 });
+    const stored = await fixture.tokenStore.read(ref);
+    expect(stored?.refreshToken).not.toBe(original.refreshToken);
+    // And the stored refresh token is the live one Jobber issued: the next refresh is accepted, nothing reused.
+    expect(await fixture.refresher.getAccessToken(ref, { rejected: stored?.accessToken as string })).toMatchObject({ ok: true });
+    expect(endpoint.counters).toMatchObject({ refreshes: 2, reuses: 0, invalid: 0 });
   });
 });
