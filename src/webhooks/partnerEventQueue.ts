@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Deps } from '../core/deps';
 import { buildPartnerKey } from '../core/installationRef';
@@ -197,14 +198,16 @@ export function createPartnerEventQueue(options: PartnerEventQueueOptions): Part
     timer.unref();
   }
 
-  function tick(): void {
+  // Bound to where the queue was built (no request): a timer started by emit() inside a request would
+  // otherwise run every later poll, for every partner, in that request's scope (its requestId on their logs).
+  const tick = AsyncResource.bind(function tick(): void {
     timer = undefined;
     const run = runOnce().catch((error: unknown) => logger.error({ err: error }, 'partner webhook queue poll failed'));
     current = run;
     void run.then(() => {
       if (current === run) schedule(pollIntervalMs);
     });
-  }
+  });
 
   return {
     async emit(event) {

@@ -3,6 +3,7 @@ import pino from 'pino';
 import { Webhook } from 'standardwebhooks';
 import { type Deps, systemClock } from '../../../src/core/deps';
 import type { PartnerEvent } from '../../../src/core/partnerEvents';
+import { createRequestLogger, createRequestScopes } from '../../../src/observability/requestScope';
 import { createRedisStore } from '../../../src/store/redisStore';
 import type { Store } from '../../../src/store/store';
 import { createPartnerEventQueue, type PartnerEventQueueOptions } from '../../../src/webhooks/partnerEventQueue';
@@ -228,5 +229,23 @@ describe('partner event queue', () => {
       expect(second!.headers['webhook-id']).toBe(first!.headers['webhook-id']);
       expect(verify(first!)).toEqual(verify(second!));
     });
+  });
+
+  test('when an event is emitted while a request is served, then the queue\'s later polls and deliveries do not log under that request', async () => {
+    const scopes = createRequestScopes();
+    const lines: Record<string, unknown>[] = [];
+    const logger = createRequestLogger(pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) }), scopes);
+    // Partner p2 has no webhook target: every delivery attempt of its event logs a line.
+    const queue = newQueue({ getWebhookTarget: async () => null }, { ...newDeps(), logger });
+    queue.start();
+    await new Promise<void>((resolve) => {
+      // The request's async context, as the request listener enters it.
+      setImmediate(() => {
+        scopes.enter({ id: 'request-a', startedAt: 0, fastPath: undefined, partnerId: 'p1', span: undefined });
+        void queue.emit({ ...clientCreated, ref: { partnerId: 'p2', accountId: 'acct-9' } }).then(resolve);
+      });
+    });
+    const dropped = await waitFor(() => lines.find((line) => line.msg === 'partner has no webhook target; event dropped'), 'the dropped event\'s log line');
+    expect(dropped).not.toHaveProperty('requestId');
   });
 });
