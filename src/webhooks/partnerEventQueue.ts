@@ -5,10 +5,10 @@ import { buildPartnerKey } from '../core/installationRef';
 import { ErrorCode, GatewayError } from '../errors/gatewayError';
 import type { PartnerEventSink } from '../core/partnerEvents';
 import { buildPartnerEventPayload, computeRetryDelayMs, type PartnerEventPayload } from './partnerEventPayload';
-import { createPartnerEventPoster, type DeliveryFailure, type WebhookTarget } from './postPartnerEvent';
+import { createPartnerEventPoster, type DeliveryFailure, type WebhookTarget } from './partnerEventPoster';
 import type { HostLookup } from './webhookDispatcher';
 
-export type { WebhookTarget } from './postPartnerEvent';
+export type { WebhookTarget } from './partnerEventPoster';
 
 export interface PartnerEventQueueOptions {
   deps: Deps;

@@ -59,7 +59,8 @@ export function createPartnerEventPoster(options: PartnerEventPosterOptions): {
         // The guarded pool (Node's fetch honours undici's `dispatcher`): see createWebhookDispatcher.
         dispatcher,
       } as RequestInit);
-      await response.arrayBuffer().catch(() => undefined);
+      // Only the status matters. The body is not read: a partner controls it and could stream without end.
+      await response.body?.cancel().catch(() => undefined);
       return response.status >= 200 && response.status < 300 ? undefined : { error: `HTTP ${response.status}`, permanent: false };
     } catch (error) {
       const refusal = findTargetRefusal(error);
