@@ -243,6 +243,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
           principals,
           services,
           startPhase: telemetry.startPhase,
+          logger,
         });
   // /graphql first: it is the hot route, and the other routers would only pass it along.
   web.use(createGraphqlRouter({ apollo, services, principals, explorer: { demo: options.demo?.explorer } }));

@@ -1,4 +1,5 @@
 import { execute, getVariableValues, GraphQLError, type ExecutionResult, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
+import type { Logger } from 'pino';
 import { resolvePrincipal, type PrincipalSources } from '../auth/resolvePrincipal';
 import { isGatewayError } from '../errors/gatewayError';
 import { fragmentsOf } from './classifyOperation';
@@ -49,6 +50,8 @@ export interface FastPathOptions {
   principals: PrincipalSources;
   /** What the local resolvers use; `forwarder` sends to Jobber. */
   services: GatewayServices;
+  /** Where what a masked error hides is written (as the Apollo path's formatError does). Default: nowhere. */
+  logger?: Pick<Logger, 'warn' | 'error'>;
   /** Opens a tracing span for a phase (classifying the operation, running its local half); call what it returns at the end. Default none. */
   startPhase?(phase: 'classify' | 'local'): () => void;
 }
@@ -67,6 +70,8 @@ export interface FastPath {
 export function createFastPath(options: FastPathOptions): FastPath {
   const { cache, gatewaySchema, localSchema, principals, services } = options;
   const startPhase = options.startPhase ?? (() => () => undefined);
+  const { logger } = options;
+  const format = (errors: readonly GraphQLError[]) => formatAllLikeApollo(errors, logger);
   const queryType = gatewaySchema.getQueryType() as GraphQLObjectType;
   const mutationType = gatewaySchema.getMutationType() ?? queryType;
   const localRootFields = new Set(Object.keys(localSchema.getQueryType()?.getFields() ?? {}));
@@ -77,7 +82,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
       try {
         principal = await resolvePrincipal(request.authorization, request.accountIdHeader, principals);
       } catch (error) {
-        return refuse(request, error);
+        return refuse(request, error, format);
       }
       if (principal.kind !== 'partner' && principal.kind !== 'session') return { kind: 'apollo', reason: `a ${principal.kind} caller` };
 
@@ -85,7 +90,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
       const lookup = cache.lookup(request.query, request.operationName);
       classified();
       if (lookup.kind === 'stitch') return { kind: 'apollo', reason: lookup.reason };
-      if (request.method === 'GET' && lookup.kind === 'forward' && lookup.isMutation) return refuseMutationOverGet(request);
+      if (request.method === 'GET' && lookup.kind === 'forward' && lookup.isMutation) return refuseMutationOverGet(request, format);
       const coerced = getVariableValues(gatewaySchema, lookup.operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 1 });
       // Apollo answers variables that do not coerce with 400 BAD_USER_INPUT.
       if (coerced.errors) return { kind: 'apollo', reason: 'variables do not coerce' };
@@ -100,7 +105,11 @@ export function createFastPath(options: FastPathOptions): FastPath {
       const forward = (jobberRequest: JobberRequest): Promise<JobberOutcome> =>
         services.forwarder.forward(ref, jobberRequest).then(
           (result) => ({ kind: 'answered' as const, json: result.json, text: result.text }),
-          (error: unknown) => ({ kind: 'threw' as const, error }),
+          (error: unknown) => {
+            // A GatewayError is an expected outcome (formatted, and logged there when masked); anything else is a bug.
+            if (!isGatewayError(error)) logger?.error({ err: error }, 'unexpected error while forwarding to Jobber');
+            return { kind: 'threw' as const, error };
+          },
         );
       const rootFields = () => collectRootFields(lookup.kind === 'forward' && lookup.isMutation ? mutationType : queryType, lookup.operation.selectionSet, fragmentsOf(lookup.document), coerced.coerced);
 
@@ -110,7 +119,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
         const shaped = shapeLikeStitching(rootFields, outcome, lookup.isMutation);
         // Jobber's bytes are the answer when stitching would pass them as they are.
         if (shaped === null && outcome.kind === 'answered') return answer(request, 'forwarded', 200, outcome.text);
-        return answerShaped(request, 'forwarded', shaped ?? { data: null, errors: [] }, outcome);
+        return answerShaped(request, 'forwarded', shaped ?? { data: null, errors: [] }, outcome, format);
       }
 
       const { split } = lookup;
@@ -128,7 +137,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
       if (!local.errors && local.data && shaped === null && outcome.kind === 'answered') {
         return answer(request, 'split', 200, JSON.stringify(buildSplitAnswer(split.responseKeys, local.data, outcome.json)));
       }
-      return answerShaped(request, 'split', mergeSplit(split.responseKeys, local, shaped ?? { data: outcome.kind === 'answered' ? outcome.json.data ?? {} : {}, errors: [] }), outcome);
+      return answerShaped(request, 'split', mergeSplit(split.responseKeys, local, shaped ?? { data: outcome.kind === 'answered' ? outcome.json.data ?? {} : {}, errors: [] }), outcome, format);
     },
   };
 }
@@ -158,27 +167,29 @@ function answer(request: FastPathRequest, outcome: 'forwarded' | 'split' | 'refu
 }
 
 /** A shaped result written as Apollo writes an execution result (Jobber's extensions pass through, as the stitching plugin does). */
-function answerShaped(request: FastPathRequest, outcome: 'forwarded' | 'split', result: RootResult, jobber: JobberOutcome): FastPathResult {
+type FormatAll = (errors: readonly GraphQLError[]) => ReturnType<typeof formatAllLikeApollo>;
+
+function answerShaped(request: FastPathRequest, outcome: 'forwarded' | 'split', result: RootResult, jobber: JobberOutcome, format: FormatAll): FastPathResult {
   const all = result.fatal ? [...result.errors, result.fatal] : result.errors;
-  const { errors, status } = formatAllLikeApollo(all);
+  const { errors, status } = format(all);
   const extensions = jobber.kind === 'answered' ? jobber.json.extensions : undefined;
   return answer(request, outcome, status ?? 200, serializeLikeApollo({ errors: errors.length > 0 ? errors : undefined, data: result.data, extensions }));
 }
 
 /** A credential failure as Apollo answers a failed context: the error alone, its status (401, 403, 503). */
-function refuse(request: FastPathRequest, error: unknown): FastPathResult {
+function refuse(request: FastPathRequest, error: unknown, format: FormatAll): FastPathResult {
   // What the graphql router's context function throws, and what Apollo makes of any other failure.
   const graphqlError = isGatewayError(error)
     ? new GraphQLError(error.message, { extensions: error.extensions, originalError: error })
     : new GraphQLError(`Context creation failed: ${error instanceof Error ? error.message : String(error)}`, error instanceof Error ? { originalError: error } : {});
-  const { errors, status } = formatAllLikeApollo([graphqlError]);
+  const { errors, status } = format([graphqlError]);
   return answer(request, 'refused', status ?? 500, serializeLikeApollo({ errors }));
 }
 
 /** Apollo's answer to a mutation sent with GET (GraphQL over HTTP: GET is for queries only). */
-function refuseMutationOverGet(request: FastPathRequest): FastPathResult {
+function refuseMutationOverGet(request: FastPathRequest, format: FormatAll): FastPathResult {
   const error = new GraphQLError('GET requests only support query operations, not mutation operations', { extensions: { code: 'BAD_REQUEST', http: { status: 405 } } });
-  const { errors } = formatAllLikeApollo([error]);
+  const { errors } = format([error]);
   return answer(request, 'refused', 405, serializeLikeApollo({ errors }), { allow: 'POST' });
 }
 

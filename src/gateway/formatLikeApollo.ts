@@ -1,4 +1,5 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { Logger } from 'pino';
 import { formatError } from '../errors/formatError';
 
 /** A formatted error and the HTTP status its `extensions.http` asks for, if any. */
@@ -12,7 +13,7 @@ export interface ApolloFormatted {
  * defaults to INTERNAL_SERVER_ERROR before formatError sees it, and `extensions.http` is taken out (it
  * sets the response status). Used for the answers the fast path writes itself, so they match Apollo's.
  */
-export function formatLikeApollo(error: GraphQLError): ApolloFormatted {
+export function formatLikeApollo(error: GraphQLError, logger?: Pick<Logger, 'warn' | 'error'>): ApolloFormatted {
   const extensions: Record<string, unknown> = { ...error.extensions, code: error.extensions.code ?? 'INTERNAL_SERVER_ERROR' };
   let status: number | undefined;
   const http = extensions.http as { status?: unknown } | undefined;
@@ -20,14 +21,17 @@ export function formatLikeApollo(error: GraphQLError): ApolloFormatted {
     if (typeof http.status === 'number') status = http.status;
     delete extensions.http;
   }
-  return { error: formatError({ ...error.toJSON(), extensions }, error), status };
+  return { error: formatError({ ...error.toJSON(), extensions }, error, logger), status };
 }
 
-/** Formats every error; the status is the last one any error asked for (Apollo merges them in order). */
-export function formatAllLikeApollo(errors: readonly GraphQLError[]): { errors: GraphQLFormattedError[]; status: number | undefined } {
+/**
+ * Formats every error; the status is the last one any error asked for (Apollo merges them in order).
+ * With `logger`, what a fixed message hides is logged, as on the Apollo path (createFormatError).
+ */
+export function formatAllLikeApollo(errors: readonly GraphQLError[], logger?: Pick<Logger, 'warn' | 'error'>): { errors: GraphQLFormattedError[]; status: number | undefined } {
   let status: number | undefined;
   const formatted = errors.map((error) => {
-    const one = formatLikeApollo(error);
+    const one = formatLikeApollo(error, logger);
     if (one.status !== undefined) status = one.status;
     return one.error;
   });

@@ -60,7 +60,10 @@ describe('client-visible errors when the store fails', () => {
     await breakIt();
     try {
       for (const [name, send] of requests()) {
+        const linesBefore = gateway.logs.length;
         const answer = await send();
+        // Each path (Apollo, the fast path's refusal, the split) logs what it masked, not just one of them.
+        expect({ name, logged: gateway.logs.slice(linesBefore).some((line) => line.includes('STORE_UNAVAILABLE')) }).toEqual({ name, logged: true });
         const codes = (answer.body.errors ?? []).map((error) => error.extensions?.code);
         expect({ name, codes }).toEqual({ name, codes: expect.arrayContaining(['STORE_UNAVAILABLE']) });
         for (const error of answer.body.errors ?? []) {
