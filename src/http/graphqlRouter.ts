@@ -32,15 +32,16 @@ export function createGraphqlRouter(options: GraphqlRouterOptions): Router {
   let explorer: Promise<string> | undefined;
 
   router.use('/graphql', (req, res, next) => {
-    setGraphqlCorsHeaders(res);
-    if (req.method === 'OPTIONS') {
-      res.status(204).end();
-      return;
-    }
     // Even with ?query=: GraphiQL writes the edited query there, so a reload must bring the explorer back.
+    // No CORS headers on the page: another site's script may not read it (in the demo it holds the key).
     if (req.method === 'GET' && isBrowserPageRequest(req.headers.accept)) {
       explorer ??= buildExplorerPage(options.explorer);
       explorer.then((page) => res.type('html').send(page), next);
+      return;
+    }
+    setGraphqlCorsHeaders(res);
+    if (req.method === 'OPTIONS') {
+      res.status(204).end();
       return;
     }
     next();

@@ -176,6 +176,8 @@ describe('gateway: stitching and forwarding against the sandbox', () => {
     // Outside the demo: no key in the page, and GraphiQL keeps headers out of localStorage unless asked.
     expect(html).not.toContain('Bearer jgp_');
     expect(html).toContain('"shouldPersistHeaders":null');
+    // Not readable by another origin's script (the demo's page holds the demo partner's key).
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   test('when a browser reloads the explorer after an edit (GraphiQL keeps the query in ?query=), then the page is served again', async () => {
