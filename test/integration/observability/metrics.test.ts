@@ -148,7 +148,10 @@ describe('installation, token, pacer and webhook metrics', () => {
       const answers = await Promise.all(Array.from({ length: 6 }, () => postGraphql(tight.url, { query: EXPENSIVE, variables: { n: 50 } }, other.headers('tight'))));
       const refused = answers.filter((answer) => answer.body.errors?.[0]?.extensions?.code === 'UPSTREAM_THROTTLED').length;
       expect(refused).toBeGreaterThan(0);
-      expect(await count(tight, 'gateway_pacer_refusals_total{stage="before_forward"}')).toBe(refused);
+      // Most are refused before forwarding; on a loaded machine one may be refused after Jobber said THROTTLED.
+      const stages = await Promise.all(['before_forward', 'after_throttled'].map((stage) => count(tight, `gateway_pacer_refusals_total{stage="${stage}"}`)));
+      expect(stages[0]).toBeGreaterThan(0);
+      expect(stages[0]! + stages[1]!).toBe(refused);
     } finally {
       await tight.close();
     }
