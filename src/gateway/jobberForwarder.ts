@@ -74,6 +74,7 @@ export interface JobberForwarderOptions {
   pacer?: ForwardPacer;
   /** How calls reach Jobber (createJobberTransport); default `deps.fetch`, timing out after `timeoutMs`. */
   transport?: JobberTransport;
+  /** Request id and trace headers out, Jobber call latency and status, pacer waits (gatewayTelemetry.forwardObserver). Default none. */
   observer?: ForwardObserver;
 }
 

@@ -68,7 +68,8 @@ export function createInvalidationChannel(options: InvalidationChannelOptions): 
   let unsubscribe: Unsubscribe | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
   let closed = false;
-  let failingSince: number | undefined;
+  /** Whether subscribing has failed since the last success (log the failure once, and the recovery). */
+  let failing = false;
 
   function tell(invalidation: Invalidation): void {
     for (const listener of [...listeners]) {
@@ -92,11 +93,11 @@ export function createInvalidationChannel(options: InvalidationChannelOptions): 
       const ended = await store.subscribe(INVALIDATION_CHANNEL, onMessage);
       if (closed) return void (await ended());
       unsubscribe = ended;
-      if (failingSince !== undefined) logger.info('invalidation channel subscribed again');
-      failingSince = undefined;
+      if (failing) logger.info('invalidation channel subscribed again');
+      failing = false;
     } catch (error) {
-      if (failingSince === undefined) {
-        failingSince = Date.now();
+      if (!failing) {
+        failing = true;
         logger.warn({ err: error }, 'invalidation channel: cannot subscribe yet; caches fall back to their re-check period; retrying');
       }
       if (!closed) {
