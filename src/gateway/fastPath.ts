@@ -1,6 +1,7 @@
 import { execute, getVariableValues, GraphQLError, type ExecutionResult, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import { resolvePrincipal, type PrincipalSources } from '../auth/resolvePrincipal';
 import { isGatewayError } from '../errors/gatewayError';
+import type { TrustedDocumentGate } from '../trusted/trustedDocumentGate';
 import { fragmentsOf } from './classifyOperation';
 import type { FastPathCache } from './fastPathCache';
 import { formatAllLikeApollo, serializeLikeApollo } from './formatLikeApollo';
@@ -14,7 +15,10 @@ import { buildSplitAnswer } from './splitAnswer';
 /** A GraphQL-over-HTTP request the front door could read without Apollo (graphqlFrontDoor.ts). */
 export interface FastPathRequest {
   method: 'GET' | 'POST';
-  query: string;
+  /** The document's text; null when the client sent only its hash. */
+  query: string | null;
+  /** `extensions.persistedQuery.sha256Hash` (lowercase hex), or null. */
+  sha256Hash: string | null;
   variables: Record<string, unknown> | null;
   operationName: string | null;
   /** The Authorization header: present and not blank (anonymous callers go to Apollo). */
@@ -49,6 +53,8 @@ export interface FastPathOptions {
   principals: PrincipalSources;
   /** What the local resolvers use; `forwarder` sends to Jobber. */
   services: GatewayServices;
+  /** Which text a request runs: a persisted query's hash resolved, an account session held to its partner's trusted documents. */
+  documents: TrustedDocumentGate;
   /** Opens a tracing span for a phase (classifying the operation, running its local half); call what it returns at the end. Default none. */
   startPhase?(phase: 'classify' | 'local'): () => void;
 }
@@ -65,7 +71,7 @@ export interface FastPath {
  * (shapeLikeStitching), so an operation is never run twice.
  */
 export function createFastPath(options: FastPathOptions): FastPath {
-  const { cache, gatewaySchema, localSchema, principals, services } = options;
+  const { cache, gatewaySchema, localSchema, principals, services, documents } = options;
   const startPhase = options.startPhase ?? (() => () => undefined);
   const queryType = gatewaySchema.getQueryType() as GraphQLObjectType;
   const mutationType = gatewaySchema.getMutationType() ?? queryType;
@@ -80,9 +86,22 @@ export function createFastPath(options: FastPathOptions): FastPath {
         return refuse(request, error);
       }
       if (principal.kind !== 'partner' && principal.kind !== 'session') return { kind: 'apollo', reason: `a ${principal.kind} caller` };
+      // A partner key's plain text (its backend's requests) needs no admission: nothing to look up.
+      let query = request.query;
+      if (request.sha256Hash !== null || principal.kind === 'session') {
+        let admission;
+        try {
+          admission = await documents.admit(principal, request.query, request.sha256Hash);
+        } catch (error) {
+          return refuse(request, error);
+        }
+        if (admission.kind === 'refuse') return answerError(request, admission.error);
+        query = admission.query;
+      }
+      if (query === null) return { kind: 'apollo', reason: 'no document' };
 
       const classified = startPhase('classify');
-      const lookup = cache.lookup(request.query, request.operationName);
+      const lookup = cache.lookup(query, request.operationName);
       classified();
       if (lookup.kind === 'stitch') return { kind: 'apollo', reason: lookup.reason };
       if (request.method === 'GET' && lookup.kind === 'forward' && lookup.isMutation) return refuseMutationOverGet(request);
@@ -105,7 +124,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
       const rootFields = () => collectRootFields(lookup.kind === 'forward' && lookup.isMutation ? mutationType : queryType, lookup.operation.selectionSet, fragmentsOf(lookup.document), coerced.coerced);
 
       if (lookup.kind === 'forward') {
-        const { query, variables, operationName } = request;
+        const { variables, operationName } = request;
         const outcome = await forward({ query, variables, operationName, isMutation: lookup.isMutation, document: lookup.document });
         const shaped = shapeLikeStitching(rootFields, outcome, lookup.isMutation);
         // Jobber's bytes are the answer when stitching would pass them as they are.
@@ -170,9 +189,18 @@ function refuse(request: FastPathRequest, error: unknown): FastPathResult {
   // What the graphql router's context function throws, and what Apollo makes of any other failure.
   const graphqlError = isGatewayError(error)
     ? new GraphQLError(error.message, { extensions: error.extensions, originalError: error })
-    : new GraphQLError(`Context creation failed: ${error instanceof Error ? error.message : String(error)}`, error instanceof Error ? { originalError: error } : {});
-  const { errors, status } = formatAllLikeApollo([graphqlError]);
-  return answer(request, 'refused', status ?? 500, serializeLikeApollo({ errors }));
+    : error instanceof GraphQLError
+      ? error
+      : new GraphQLError(`Context creation failed: ${error instanceof Error ? error.message : String(error)}`, error instanceof Error ? { originalError: error } : {});
+  return answerError(request, graphqlError);
+}
+
+/** One error as Apollo answers it before executing: its status (default 500) and the headers its `extensions.http` names. */
+function answerError(request: FastPathRequest, error: GraphQLError): FastPathResult {
+  const { errors, status } = formatAllLikeApollo([error]);
+  const http = error.extensions.http as { headers?: unknown } | undefined;
+  const headers = http?.headers instanceof Map ? Object.fromEntries(http.headers as Map<string, string>) : {};
+  return answer(request, 'refused', status ?? 500, serializeLikeApollo({ errors }), headers);
 }
 
 /** Apollo's answer to a mutation sent with GET (GraphQL over HTTP: GET is for queries only). */
