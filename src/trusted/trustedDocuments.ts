@@ -74,7 +74,9 @@ export function createTrustedDocuments(options: TrustedDocumentsOptions): Truste
 
   function check(input: TrustedDocumentInput, index: number): { ok: true; document: { sha256Hash: string; body: string; name: string | null } } | { ok: false; invalid: InvalidDocument } {
     const given = input.name?.trim() || null;
-    const invalid = (message: string) => ({ ok: false as const, invalid: { index, name: given, message } });
+    // Named in errors by its given name, else its first operation's name as written (it may not parse).
+    const shown = given ?? /\b(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/.exec(input.body.slice(0, 1000))?.[1] ?? null;
+    const invalid = (message: string) => ({ ok: false as const, invalid: { index, name: shown, message } });
     if (given !== null && given.length > 200) return invalid('name must be at most 200 characters.');
     const bytes = Buffer.byteLength(input.body, 'utf8');
     if (bytes > limits.maxDocumentBytes) return invalid(`the body is ${bytes} bytes; at most ${limits.maxDocumentBytes} are accepted.`);
