@@ -1,3 +1,4 @@
+import { shapePersistedApolloRequest } from '../../../bench/clientShapes';
 import { readFastPathCount } from '../fastpath/support/readFastPathCount';
 import { startTwinGateways, type TwinGateways } from '../fastpath/support/startTwinGateways';
 import { createTestPartner, installAccount, postGraphql, type GraphqlAnswer, type TestGateway, type TestPartner } from '../../support/testGateway';
@@ -110,6 +111,14 @@ describe('trusted documents for account sessions', () => {
       expect(run.exchanges[0]!.sent.query).toBeUndefined();
       expect(run.exchanges[0]!.sent.extensions?.persistedQuery?.sha256Hash).toBe(sha256(name === 'urql' ? urqlBody(CLIENTS) : apolloBody(CLIENTS)));
       expect((await readFastPathCount(gateway, 'forwarded')) - forwardedBefore).toBe(1);
+      if (name === 'apollo') {
+        // The bench sends this shape ("as Apollo Client, persisted"): the same body layout as the library's.
+        const shaped = JSON.parse(shapePersistedApolloRequest('/graphql', {}, { sha256Hash: 'h', operationName: 'Clients', variables: { n: 2 } }).body!) as Record<string, Record<string, unknown>>;
+        const sent = run.exchanges[0]!.sent as Record<string, Record<string, unknown>>;
+        expect(Object.keys(sent)).toEqual(Object.keys(shaped));
+        expect(Object.keys(sent.extensions!)).toEqual(Object.keys(shaped.extensions!));
+        expect(sent.extensions!.clientLibrary).toEqual(shaped.extensions!.clientLibrary);
+      }
     }
   });
 
