@@ -1,4 +1,4 @@
-import { paramsFromBody, paramsFromSearch } from '../../../src/http/graphqlRequestParams';
+import { documentParamsForApollo, paramsFromBody, paramsFromSearch } from '../../../src/http/graphqlRequestParams';
 
 describe('paramsFromBody', () => {
   test.each([
@@ -53,5 +53,21 @@ describe('paramsFromSearch', () => {
     ['extensions that are not JSON', 'query=a&extensions=%7B'],
   ])('when the URL has %s, then Apollo answers it', (_label, search) => {
     expect(paramsFromSearch(search).kind).toBe('apollo');
+  });
+});
+
+describe('documentParamsForApollo', () => {
+  const extensions = { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } };
+  test.each([
+    ['a POST with text and extensions', 'POST', { query: 'q', extensions }, '', { query: 'q', extensions }],
+    ['a POST with the hash alone', 'POST', { extensions }, '', { query: undefined, extensions }],
+    ['a POST whose query is not a string (Apollo reads it as absent)', 'POST', { query: 1, extensions }, '', { query: undefined, extensions }],
+    ['a POST whose extensions are not an object', 'POST', { query: 'q', extensions: '{}' }, '', { query: 'q', extensions: undefined }],
+    ['a POST batch (Apollo refuses it)', 'POST', [{ query: 'q' }], '', { query: undefined, extensions: undefined }],
+    ['a GET with the hash in the URL', 'GET', undefined, `operationName=Q&extensions=${encodeURIComponent(JSON.stringify(extensions))}`, { query: undefined, extensions }],
+    ['a GET with a query and broken extensions', 'GET', undefined, 'query=%7Ba%7D&extensions=%7B', { query: '{a}', extensions: undefined }],
+    ['a GET with the query twice', 'GET', undefined, 'query=a&query=b', { query: undefined, extensions: undefined }],
+  ])('when Apollo is handed %s, then the admission reads what Apollo will read', (_label, method, body, search, expected) => {
+    expect(documentParamsForApollo(method, body, search)).toEqual(expected);
   });
 });
