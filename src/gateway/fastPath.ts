@@ -66,7 +66,9 @@ export interface FastPath {
 /**
  * The fast path: one decision per query text (fastPathCache), then either an answer or a hand-off to
  * Apollo. Order: credentials first (an unknown key never makes the gateway parse or cache anything),
- * then the cached decision, the variables, the account; all of these can still hand off. Once Jobber may
+ * then which text runs (a persisted query's hash resolved, an account session held to its partner's
+ * trusted documents: trustedDocumentGate), then the cached decision, the variables, the account; all of
+ * these can still hand off. Once Jobber may
  * be called, the fast path answers itself whatever happens, shaping failures the way stitching would
  * (shapeLikeStitching), so an operation is never run twice.
  */
