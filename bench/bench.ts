@@ -7,10 +7,11 @@
  * machine hits them all alike); startup is the median of 3 gateway starts. Prints one table, then the
  * memory and startup checks with their targets. Never exits non-zero on a FAIL (the machine is shared and noisy).
  */
+import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { parse, print } from 'graphql';
 import { approveConsent } from '../src/sandbox/approveConsent';
-import { CLIENT_SHAPES, shapeRequest } from './clientShapes';
+import { CLIENT_SHAPES, shapePersistedApolloRequest, shapeRequest } from './clientShapes';
 import { formatReport, type PhaseRow, type Startup } from './benchReport';
 import { compileForBench, type BenchBuild } from './compileForBench';
 import { startChild, type BenchChild } from './childProcess';
@@ -162,7 +163,16 @@ async function run(
     child: gateway,
   }));
   const mix = clientTarget((i) => CLIENTS[i % CLIENTS.length]!);
-  for (const target of [fast, mixed, stitched, ...clientPhases.map((p) => p.target), mix, tracedFast]) await assertAnswers(target);
+  // Apollo Client's persisted-queries link sending the same query by hash alone (a registered trusted document).
+  await graphql(gw.url, 'mutation($d: [TrustedDocumentInput!]!) { registerTrustedDocuments(documents: $d) { sha256Hash } }', { d: [{ body: APOLLO_QUERY }] }, partner.headers());
+  const apolloHash = createHash('sha256').update(APOLLO_QUERY).digest('hex');
+  const persisted: LoadTarget = {
+    url: `${gw.url}/graphql`,
+    headers: {},
+    body: () => '',
+    requestFor: (i) => shapePersistedApolloRequest('/graphql', partner.headers('bench-main'), { sha256Hash: apolloHash, operationName: 'Bench', variables: variablesOf(i) }),
+  };
+  for (const target of [fast, mixed, stitched, ...clientPhases.map((p) => p.target), persisted, mix, tracedFast]) await assertAnswers(target);
   const comparedFast: LoadTarget | undefined = compared
     ? { url: `${compared.ready.url}/graphql`, headers: (await setUpPartner(sandbox, compared.ready, 'bench-app-compared')).headers('bench-main'), body: bodyOf(JOBBER_QUERY) }
     : undefined;
@@ -172,6 +182,7 @@ async function run(
     { name: 'direct to sandbox', target: direct, viaGateway: false, child: gateway },
     { name: 'gateway fast path', target: fast, viaGateway: true, child: gateway },
     ...clientPhases,
+    { name: '  as Apollo Client, persisted (hash only)', target: persisted, viaGateway: true, child: gateway },
     { name: '  four-client mix', target: mix, viaGateway: true, child: gateway },
     { name: 'gateway mixed op', target: mixed, viaGateway: true, child: gateway },
     { name: 'gateway stitched op', target: stitched, viaGateway: true, child: gateway },

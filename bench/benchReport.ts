@@ -88,6 +88,7 @@ export function formatReport(report: BenchReport): string {
   lines.push(...formatTable([header, ...table]));
   lines.push(
     'as <client>: the fast path query sent the way that client sends it (method, URL, Accept, body layout: bench/clientShapes.ts);',
+    'persisted (hash only): Apollo Client\'s persisted-queries link sending that query by the hash of a registered trusted document;',
     'four-client mix: the four in turn. mixed op: local and Jobber root fields, split by the fast path; stitched op: the same',
     'with a root __typename, which only stitching answers (what every mixed op cost before the split).',
     `served by (gateway_fast_path_total over the measured phases): ${Object.entries(report.servedBy).map(([k, v]) => `${k} ${v}`).join(', ')}`,

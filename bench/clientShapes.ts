@@ -87,3 +87,22 @@ export function shapeRequest(
       return { method: 'POST', path: endpointPath, headers: { 'content-type': 'application/json', accept, ...credentials }, body: JSON.stringify({ query, variables, operationName }) };
   }
 }
+
+/**
+ * Apollo Client 4 with its PersistedQueryLink (@apollo/client/link/persisted-queries) in front of HttpLink,
+ * for a query the gateway knows by hash: a POST whose body names the document by hash alone (no `query`),
+ * as test/integration/trusted/trustedDocuments.test.ts records it from the library.
+ */
+export function shapePersistedApolloRequest(
+  endpointPath: string,
+  credentials: Record<string, string>,
+  operation: { sha256Hash: string; operationName: string; variables: Record<string, unknown> },
+): ShapedRequest {
+  const { sha256Hash, operationName, variables } = operation;
+  return {
+    method: 'POST',
+    path: endpointPath,
+    headers: { accept: CLIENT_SHAPES.apollo.accept, 'content-type': 'application/json', ...credentials },
+    body: JSON.stringify({ operationName, variables, extensions: { clientLibrary: { name: '@apollo/client', version: '4.3.8' }, persistedQuery: { version: 1, sha256Hash } } }),
+  };
+}

@@ -45,6 +45,12 @@ import { createJobberWebhookHandler } from './webhooks/jobberWebhookHandler';
 import { createJobberWebhookRouter } from './webhooks/jobberWebhookRouter';
 import { createPartnerEventQueue } from './webhooks/partnerEventQueue';
 import { createSigningSecrets } from './webhooks/signingSecrets';
+import { createTrustedDocumentCache } from './trusted/trustedDocumentCache';
+import { admitForApollo, createTrustedDocumentGate } from './trusted/trustedDocumentGate';
+import { buildTrustedDocumentPlugin } from './trusted/trustedDocumentPlugin';
+import { createTrustedDocuments } from './trusted/trustedDocuments';
+import { createTrustedDocumentStore } from './trusted/trustedDocumentStore';
+import { documentParamsForApollo } from './http/graphqlRequestParams';
 
 export type AppConfig = Pick<
   Config,
@@ -68,6 +74,8 @@ export type AppConfig = Pick<
       | 'webhookAllowPrivateTargets'
       | 'jobberWebhookMaxAgeMs'
       | 'localMaxStoreReads'
+      | 'trustedDocumentsMax'
+      | 'trustedDocumentMaxBytes'
     >
   >;
 
@@ -211,14 +219,31 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     observer: telemetry.forwardObserver,
   });
   const keeper = createTokenKeeper({ deps, refresher, idleMs: config.tokenKeeperIdleMs });
-  const services = { partners, sessions, connector, forwarder, signingSecrets };
+  // Trusted documents (issue 13): registered per partner in the store, served from memory on the hot path.
+  const documentStore = createTrustedDocumentStore({ store, clock });
+  const documentCache = createTrustedDocumentCache({ clock, documents: documentStore, recheckMs });
+  invalidation.listen((change) => change.kind === 'partner' && documentCache.forgetPartner(change.partnerId));
+  const documents = createTrustedDocumentGate({ cache: documentCache });
+  const trustedDocuments = createTrustedDocuments({
+    documents: documentStore,
+    schema: () => schema,
+    invalidation,
+    limits: {
+      ...(config.trustedDocumentsMax === undefined ? {} : { maxDocuments: config.trustedDocumentsMax }),
+      ...(config.trustedDocumentMaxBytes === undefined ? {} : { maxDocumentBytes: config.trustedDocumentMaxBytes }),
+    },
+  });
+  const services = { partners, sessions, connector, forwarder, signingSecrets, trustedDocuments };
 
   const localSchema = buildLocalSchema(loadLocalTypeDefs(), config.localMaxStoreReads === undefined ? {} : { maxStoreReads: config.localMaxStoreReads });
   const schema = buildGatewaySchema({ jobber: jobber.schema, local: localSchema, executor: createJobberExecutor() });
   const apollo = new ApolloServer<RequestContext>({
     schema,
     formatError: createFormatError(logger),
-    plugins: buildGatewayPlugins(logger),
+    plugins: [...buildGatewayPlugins(logger), buildTrustedDocumentPlugin()],
+    // Persisted queries are the gateway's own (trustedDocumentGate): Apollo's cache is shared by every
+    // tenant of the process and would resolve a hash before the gateway could admit it.
+    persistedQueries: false,
     includeStacktraceInErrorResponses: false,
     introspection: true,
     // Every caller authenticates with a bearer header, never a cookie, so a cross-site request cannot
@@ -242,11 +267,24 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
           localSchema,
           principals,
           services,
+          documents,
           startPhase: telemetry.startPhase,
           logger,
         });
   // /graphql first: it is the hot route, and the other routers would only pass it along.
-  web.use(createGraphqlRouter({ apollo, services, principals, explorer: { demo: options.demo?.explorer } }));
+  web.use(
+    createGraphqlRouter({
+      apollo,
+      services,
+      principals,
+      explorer: { demo: options.demo?.explorer },
+      admitDocument: (principal, req) => {
+        const url = req.originalUrl;
+        const search = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
+        return admitForApollo(documents, principal, documentParamsForApollo(req.method, req.body as unknown, search));
+      },
+    }),
+  );
   const metricsEndpoint = createMetricsEndpoint({
     render: () => metrics.render(),
     token: config.metricsToken,

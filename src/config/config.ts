@@ -40,6 +40,8 @@ const envSchema = z
     QUERY_MAX_COST: positiveInt.default(10_000),
     QUERY_COST_MAX_NODES: positiveInt.default(20_000),
     LOCAL_MAX_STORE_READS: positiveInt.default(50),
+    TRUSTED_DOCUMENTS_MAX: positiveInt.max(100_000).default(1000),
+    TRUSTED_DOCUMENT_MAX_BYTES: positiveInt.max(1_048_576).default(65_536),
     JOBBER_WEBHOOK_MAX_AGE_MS: positiveInt.default(24 * 3600 * 1000),
     WEBHOOK_ALLOW_PRIVATE_TARGETS: z
       .enum(['true', 'false'], { message: 'must be true or false' })
@@ -103,6 +105,10 @@ export interface Config {
   queryCostMaxNodes: number;
   /** Distinct store-reading local fields one operation may select; past it: TOO_MANY_STORE_READS. */
   localMaxStoreReads: number;
+  /** Trusted documents one partner may register. */
+  trustedDocumentsMax: number;
+  /** Largest trusted document, in UTF-8 bytes. */
+  trustedDocumentMaxBytes: number;
   /** Jobber webhooks that occurred longer ago are ignored (replays), ms. */
   jobberWebhookMaxAgeMs: number;
   /** Partner webhooks may go to loopback/private/link-local addresses (the demo; tests). */
@@ -157,6 +163,8 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       maxQueryCost: e.QUERY_MAX_COST,
       queryCostMaxNodes: e.QUERY_COST_MAX_NODES,
       localMaxStoreReads: e.LOCAL_MAX_STORE_READS,
+      trustedDocumentsMax: e.TRUSTED_DOCUMENTS_MAX,
+      trustedDocumentMaxBytes: e.TRUSTED_DOCUMENT_MAX_BYTES,
       jobberWebhookMaxAgeMs: e.JOBBER_WEBHOOK_MAX_AGE_MS,
       webhookAllowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS,
       shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,

@@ -16,6 +16,13 @@ export const ErrorCode = {
   QUERY_TOO_COSTLY: 'QUERY_TOO_COSTLY',
   /** One operation selects more distinct store-reading local fields than allowed (aliases). HTTP 200. */
   TOO_MANY_STORE_READS: 'TOO_MANY_STORE_READS',
+  /**
+   * An account session of a partner that allows only its registered operations (trusted documents) sent
+   * one that is not registered, by text or by hash. HTTP 403: the same request works with the partner's key.
+   */
+  OPERATION_NOT_TRUSTED: 'OPERATION_NOT_TRUSTED',
+  /** A persisted query's hash names no document (Apollo's code and message, which APQ clients retry on). HTTP 200. */
+  PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
@@ -25,6 +32,7 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 export const httpStatusOf: Partial<Record<ErrorCode, number>> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
+  OPERATION_NOT_TRUSTED: 403,
   STORE_UNAVAILABLE: 503,
 };
 

@@ -2,6 +2,7 @@ import { execute, getVariableValues, GraphQLError, type ExecutionResult, type Gr
 import type { Logger } from 'pino';
 import { resolvePrincipal, type PrincipalSources } from '../auth/resolvePrincipal';
 import { isGatewayError } from '../errors/gatewayError';
+import type { TrustedDocumentGate } from '../trusted/trustedDocumentGate';
 import { fragmentsOf } from './classifyOperation';
 import type { FastPathCache } from './fastPathCache';
 import { formatAllLikeApollo, serializeLikeApollo } from './formatLikeApollo';
@@ -15,7 +16,10 @@ import { buildSplitAnswer } from './splitAnswer';
 /** A GraphQL-over-HTTP request the front door could read without Apollo (graphqlFrontDoor.ts). */
 export interface FastPathRequest {
   method: 'GET' | 'POST';
-  query: string;
+  /** The document's text; null when the client sent only its hash. */
+  query: string | null;
+  /** `extensions.persistedQuery.sha256Hash` (lowercase hex), or null. */
+  sha256Hash: string | null;
   variables: Record<string, unknown> | null;
   operationName: string | null;
   /** The Authorization header: present and not blank (anonymous callers go to Apollo). */
@@ -52,6 +56,8 @@ export interface FastPathOptions {
   services: GatewayServices;
   /** Where what a masked error hides is written (as the Apollo path's formatError does). Default: nowhere. */
   logger?: Pick<Logger, 'warn' | 'error'>;
+  /** Which text a request runs: a persisted query's hash resolved, an account session held to its partner's trusted documents. */
+  documents: TrustedDocumentGate;
   /** Opens a tracing span for a phase (classifying the operation, running its local half); call what it returns at the end. Default none. */
   startPhase?(phase: 'classify' | 'local'): () => void;
 }
@@ -63,12 +69,14 @@ export interface FastPath {
 /**
  * The fast path: one decision per query text (fastPathCache), then either an answer or a hand-off to
  * Apollo. Order: credentials first (an unknown key never makes the gateway parse or cache anything),
- * then the cached decision, the variables, the account; all of these can still hand off. Once Jobber may
+ * then which text runs (a persisted query's hash resolved, an account session held to its partner's
+ * trusted documents: trustedDocumentGate), then the cached decision, the variables, the account; all of
+ * these can still hand off. Once Jobber may
  * be called, the fast path answers itself whatever happens, shaping failures the way stitching would
  * (shapeLikeStitching), so an operation is never run twice.
  */
 export function createFastPath(options: FastPathOptions): FastPath {
-  const { cache, gatewaySchema, localSchema, principals, services } = options;
+  const { cache, gatewaySchema, localSchema, principals, services, documents } = options;
   const startPhase = options.startPhase ?? (() => () => undefined);
   const { logger } = options;
   const format = (errors: readonly GraphQLError[]) => formatAllLikeApollo(errors, logger);
@@ -85,9 +93,22 @@ export function createFastPath(options: FastPathOptions): FastPath {
         return refuse(request, error, format);
       }
       if (principal.kind !== 'partner' && principal.kind !== 'session') return { kind: 'apollo', reason: `a ${principal.kind} caller` };
+      // A partner key's plain text (its backend's requests) needs no admission: nothing to look up.
+      let query = request.query;
+      if (request.sha256Hash !== null || principal.kind === 'session') {
+        let admission;
+        try {
+          admission = await documents.admit(principal, request.query, request.sha256Hash);
+        } catch (error) {
+          return refuse(request, error, format);
+        }
+        if (admission.kind === 'refuse') return answerError(request, admission.error, format);
+        query = admission.query;
+      }
+      if (query === null) return { kind: 'apollo', reason: 'no document' };
 
       const classified = startPhase('classify');
-      const lookup = cache.lookup(request.query, request.operationName);
+      const lookup = cache.lookup(query, request.operationName);
       classified();
       if (lookup.kind === 'stitch') return { kind: 'apollo', reason: lookup.reason };
       if (request.method === 'GET' && lookup.kind === 'forward' && lookup.isMutation) return refuseMutationOverGet(request, format);
@@ -114,7 +135,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
       const rootFields = () => collectRootFields(lookup.kind === 'forward' && lookup.isMutation ? mutationType : queryType, lookup.operation.selectionSet, fragmentsOf(lookup.document), coerced.coerced);
 
       if (lookup.kind === 'forward') {
-        const { query, variables, operationName } = request;
+        const { variables, operationName } = request;
         const outcome = await forward({ query, variables, operationName, isMutation: lookup.isMutation, document: lookup.document });
         const shaped = shapeLikeStitching(rootFields, outcome, lookup.isMutation);
         // Jobber's bytes are the answer when stitching would pass them as they are.
@@ -181,9 +202,18 @@ function refuse(request: FastPathRequest, error: unknown, format: FormatAll): Fa
   // What the graphql router's context function throws, and what Apollo makes of any other failure.
   const graphqlError = isGatewayError(error)
     ? new GraphQLError(error.message, { extensions: error.extensions, originalError: error })
-    : new GraphQLError(`Context creation failed: ${error instanceof Error ? error.message : String(error)}`, error instanceof Error ? { originalError: error } : {});
-  const { errors, status } = format([graphqlError]);
-  return answer(request, 'refused', status ?? 500, serializeLikeApollo({ errors }));
+    : error instanceof GraphQLError
+      ? error
+      : new GraphQLError(`Context creation failed: ${error instanceof Error ? error.message : String(error)}`, error instanceof Error ? { originalError: error } : {});
+  return answerError(request, graphqlError, format);
+}
+
+/** One error as Apollo answers it before executing: its status (default 500) and the headers its `extensions.http` names. */
+function answerError(request: FastPathRequest, error: GraphQLError, format: FormatAll): FastPathResult {
+  const { errors, status } = format([error]);
+  const http = error.extensions.http as { headers?: unknown } | undefined;
+  const headers = http?.headers instanceof Map ? Object.fromEntries(http.headers as Map<string, string>) : {};
+  return answer(request, 'refused', status ?? 500, serializeLikeApollo({ errors }), headers);
 }
 
 /** Apollo's answer to a mutation sent with GET (GraphQL over HTTP: GET is for queries only). */

@@ -4,6 +4,7 @@ import type { InstallationRef } from '../core/installationRef';
 import type { ConnectorSettingsView } from '../connector/connectorService';
 import type { InstallationStatus as InstallationStatusValue } from '../connector/installationStore';
 import type { InstallationView } from '../connector/installationView';
+import type { TrustedDocuments } from '../trusted/trustedDocuments';
 import type { JobberForwarder } from './jobberForwarder';
 
 /** What the local resolvers need of the connector (implemented by src/connector/connectorService.ts). */
@@ -32,4 +33,6 @@ export interface GatewayServices {
   connector: ConnectorApi;
   forwarder: JobberForwarder;
   signingSecrets: { rotate(partnerId: string): Promise<string> };
+  /** A partner's registered operations and its "sessions run only those" switch (issue 13). */
+  trustedDocuments: TrustedDocuments;
 }

@@ -2,6 +2,7 @@ import { GraphQLScalarType, Kind } from 'graphql';
 import { ErrorCode, GatewayError } from '../errors/gatewayError';
 import type { Resolvers } from '../generated/gateway';
 import { assertAdmin, assertPartner } from './assertCaller';
+import { buildTrustedDocumentResolvers } from '../trusted/trustedDocumentResolvers';
 import { buildPartnerResolvers } from './partnerResolvers';
 import type { RequestContext } from './requestContext';
 
@@ -60,12 +61,14 @@ export const DEFAULT_MAX_STORE_READS = 50;
 /** Thin resolvers of schema/gateway.graphql: check who may call, then hand over to the services. */
 export function buildLocalResolvers(options: LocalResolverOptions = {}): Resolvers<RequestContext> {
   const partners = buildPartnerResolvers();
+  const trusted = buildTrustedDocumentResolvers();
   const readOnce = createRequestReads(options.maxStoreReads ?? DEFAULT_MAX_STORE_READS);
   return {
     DateTime,
     Partner: partners.Partner,
     Query: {
       ...partners.Query,
+      ...trusted.Query,
       connectorSettings: (_parent, _args, context) => {
         const partnerId = assertPartner(context.principal).id;
         return readOnce(context, 'settings', () => context.services.connector.getSettings(partnerId));
@@ -93,6 +96,7 @@ export function buildLocalResolvers(options: LocalResolverOptions = {}): Resolve
     },
     Mutation: {
       ...partners.Mutation,
+      ...trusted.Mutation,
       createPartner: (_parent, { name }, { principal, services }) => {
         assertAdmin(principal, 'createPartner');
         return services.partners.createPartner(name);

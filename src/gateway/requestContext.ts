@@ -19,4 +19,9 @@ export interface RequestContext {
   services: GatewayServices;
   /** `extensions` of every Jobber response of this request, passed through to the client. */
   jobberExtensions: Record<string, unknown>[];
+  /**
+   * The text Apollo runs instead of the request's own: the document a persisted query's hash named
+   * (trusted documents; set by the context function, applied by the trusted document plugin).
+   */
+  admittedQuery?: string;
 }

@@ -105,6 +105,15 @@ export type Mutation = {
   enablePartner: Partner;
   /** Starts an install for one account: send the user to the returned consent URL. */
   installConnector: InstallConnectorPayload;
+  /**
+   * Registers operation documents under the SHA-256 (hex) of their exact text, as Apollo Client's persisted-queries
+   * link and urql's persisted exchange compute it. Every body must parse and be valid against the gateway's schema;
+   * if one is not, nothing is registered (BAD_USER_INPUT naming each, in extensions.invalidDocuments). A document
+   * registered before stays as it was. At most 100 per call.
+   */
+  registerTrustedDocuments: Array<TrustedDocument>;
+  /** Removes registered documents by hash (at most 100 per call); returns how many were registered. */
+  removeTrustedDocuments: Scalars['Int']['output'];
   /** Every account session made so far for this account is refused from now on (401), in every gateway process within seconds. */
   revokeAccountSessions: Scalars['Boolean']['output'];
   /**
@@ -125,6 +134,12 @@ export type Mutation = {
    * replacing the old one. Shown this once.
    */
   rotateWebhookSigningSecret: Scalars['String']['output'];
+  /**
+   * When enabled, the partner's account sessions may run registered documents only, sent by hash
+   * (extensions.persistedQuery) or as their exact text; anything else is refused with OPERATION_NOT_TRUSTED (403).
+   * API keys are never restricted. Every gateway process applies the change within seconds.
+   */
+  setTrustedDocumentsOnly: TrustedDocumentsPolicy;
   /** Disconnects the app at Jobber (best effort), forgets the tokens, marks the installation DISCONNECTED. */
   uninstallConnector: ConnectorInstallation;
   /** Sets the Jobber app credentials and options; omitted fields stay unchanged. */
@@ -158,6 +173,16 @@ export type MutationInstallConnectorArgs = {
 };
 
 
+export type MutationRegisterTrustedDocumentsArgs = {
+  documents: Array<TrustedDocumentInput>;
+};
+
+
+export type MutationRemoveTrustedDocumentsArgs = {
+  hashes: Array<Scalars['String']['input']>;
+};
+
+
 export type MutationRevokeAccountSessionsArgs = {
   accountId: Scalars['ID']['input'];
 };
@@ -177,6 +202,11 @@ export type MutationRevokePartnerSessionsArgs = {
 export type MutationRotatePartnerApiKeyArgs = {
   graceSeconds?: InputMaybe<Scalars['Int']['input']>;
   partnerId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type MutationSetTrustedDocumentsOnlyArgs = {
+  enabled: Scalars['Boolean']['input'];
 };
 
 
@@ -234,6 +264,10 @@ export type Query = {
   partnerApiKeys: Array<PartnerApiKey>;
   /** Admin only: every partner, in creation order (first: 1 to 100). */
   partners: PartnerConnection;
+  /** The calling partner's registered operations (trusted documents), in registration order (first: 1 to 100). */
+  trustedDocuments: TrustedDocumentConnection;
+  /** Whether the partner's account sessions may run registered operations only, how many are registered, and the limits. */
+  trustedDocumentsPolicy: TrustedDocumentsPolicy;
 };
 
 
@@ -254,6 +288,12 @@ export type QueryPartnersArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+
+export type QueryTrustedDocumentsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
 export type RotatePartnerApiKeyPayload = {
   __typename?: 'RotatePartnerApiKeyPayload';
   /** The new key, shown this once; only its hash is stored. */
@@ -261,6 +301,47 @@ export type RotatePartnerApiKeyPayload = {
   key: PartnerApiKey;
   /** The old key during its grace period; null when graceSeconds was 0 (or there was none). */
   previousKey?: Maybe<PartnerApiKey>;
+};
+
+export type TrustedDocument = {
+  __typename?: 'TrustedDocument';
+  body: Scalars['String']['output'];
+  name?: Maybe<Scalars['String']['output']>;
+  registeredAt: Scalars['DateTime']['output'];
+  sha256Hash: Scalars['String']['output'];
+};
+
+export type TrustedDocumentConnection = {
+  __typename?: 'TrustedDocumentConnection';
+  nodes: Array<TrustedDocument>;
+  pageInfo: TrustedDocumentsPageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type TrustedDocumentInput = {
+  /** The operation document, exactly as the client sends it (its operations and the fragments they use). */
+  body: Scalars['String']['input'];
+  /** Shown in the list; default the document's first operation name. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** The SHA-256 of body in hex (a manifest's id); when given it must match. */
+  sha256Hash?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type TrustedDocumentsPageInfo = {
+  __typename?: 'TrustedDocumentsPageInfo';
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
+export type TrustedDocumentsPolicy = {
+  __typename?: 'TrustedDocumentsPolicy';
+  documentCount: Scalars['Int']['output'];
+  /** TRUSTED_DOCUMENT_MAX_BYTES: the largest document, in UTF-8 bytes. */
+  maxDocumentBytes: Scalars['Int']['output'];
+  /** TRUSTED_DOCUMENTS_MAX: documents one partner may register. */
+  maxDocuments: Scalars['Int']['output'];
+  /** Account sessions may run registered documents only (setTrustedDocumentsOnly). */
+  trustedDocumentsOnly: Scalars['Boolean']['output'];
 };
 
 
@@ -358,6 +439,11 @@ export type ResolversTypes = {
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RotatePartnerApiKeyPayload: ResolverTypeWrapper<RotatePartnerApiKeyPayload>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  TrustedDocument: ResolverTypeWrapper<TrustedDocument>;
+  TrustedDocumentConnection: ResolverTypeWrapper<TrustedDocumentConnection>;
+  TrustedDocumentInput: TrustedDocumentInput;
+  TrustedDocumentsPageInfo: ResolverTypeWrapper<TrustedDocumentsPageInfo>;
+  TrustedDocumentsPolicy: ResolverTypeWrapper<TrustedDocumentsPolicy>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -383,6 +469,11 @@ export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   RotatePartnerApiKeyPayload: RotatePartnerApiKeyPayload;
   String: Scalars['String']['output'];
+  TrustedDocument: TrustedDocument;
+  TrustedDocumentConnection: TrustedDocumentConnection;
+  TrustedDocumentInput: TrustedDocumentInput;
+  TrustedDocumentsPageInfo: TrustedDocumentsPageInfo;
+  TrustedDocumentsPolicy: TrustedDocumentsPolicy;
 };
 
 export type AccountSessionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AccountSession'] = ResolversParentTypes['AccountSession']> = {
@@ -442,11 +533,14 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   disablePartner?: Resolver<ResolversTypes['Partner'], ParentType, ContextType, RequireFields<MutationDisablePartnerArgs, 'partnerId'>>;
   enablePartner?: Resolver<ResolversTypes['Partner'], ParentType, ContextType, RequireFields<MutationEnablePartnerArgs, 'partnerId'>>;
   installConnector?: Resolver<ResolversTypes['InstallConnectorPayload'], ParentType, ContextType, RequireFields<MutationInstallConnectorArgs, 'input'>>;
+  registerTrustedDocuments?: Resolver<Array<ResolversTypes['TrustedDocument']>, ParentType, ContextType, RequireFields<MutationRegisterTrustedDocumentsArgs, 'documents'>>;
+  removeTrustedDocuments?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationRemoveTrustedDocumentsArgs, 'hashes'>>;
   revokeAccountSessions?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeAccountSessionsArgs, 'accountId'>>;
   revokePartnerApiKey?: Resolver<Array<ResolversTypes['PartnerApiKey']>, ParentType, ContextType, RequireFields<MutationRevokePartnerApiKeyArgs, 'keyId'>>;
   revokePartnerSessions?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, Partial<MutationRevokePartnerSessionsArgs>>;
   rotatePartnerApiKey?: Resolver<ResolversTypes['RotatePartnerApiKeyPayload'], ParentType, ContextType, RequireFields<MutationRotatePartnerApiKeyArgs, 'graceSeconds'>>;
   rotateWebhookSigningSecret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  setTrustedDocumentsOnly?: Resolver<ResolversTypes['TrustedDocumentsPolicy'], ParentType, ContextType, RequireFields<MutationSetTrustedDocumentsOnlyArgs, 'enabled'>>;
   uninstallConnector?: Resolver<ResolversTypes['ConnectorInstallation'], ParentType, ContextType, RequireFields<MutationUninstallConnectorArgs, 'accountId'>>;
   updateConnectorSettings?: Resolver<ResolversTypes['ConnectorSettings'], ParentType, ContextType, RequireFields<MutationUpdateConnectorSettingsArgs, 'input'>>;
 };
@@ -483,12 +577,39 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   connectorSettings?: Resolver<ResolversTypes['ConnectorSettings'], ParentType, ContextType>;
   partnerApiKeys?: Resolver<Array<ResolversTypes['PartnerApiKey']>, ParentType, ContextType>;
   partners?: Resolver<ResolversTypes['PartnerConnection'], ParentType, ContextType, RequireFields<QueryPartnersArgs, 'first'>>;
+  trustedDocuments?: Resolver<ResolversTypes['TrustedDocumentConnection'], ParentType, ContextType, RequireFields<QueryTrustedDocumentsArgs, 'first'>>;
+  trustedDocumentsPolicy?: Resolver<ResolversTypes['TrustedDocumentsPolicy'], ParentType, ContextType>;
 };
 
 export type RotatePartnerApiKeyPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RotatePartnerApiKeyPayload'] = ResolversParentTypes['RotatePartnerApiKeyPayload']> = {
   apiKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   key?: Resolver<ResolversTypes['PartnerApiKey'], ParentType, ContextType>;
   previousKey?: Resolver<Maybe<ResolversTypes['PartnerApiKey']>, ParentType, ContextType>;
+};
+
+export type TrustedDocumentResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TrustedDocument'] = ResolversParentTypes['TrustedDocument']> = {
+  body?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  registeredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  sha256Hash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type TrustedDocumentConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TrustedDocumentConnection'] = ResolversParentTypes['TrustedDocumentConnection']> = {
+  nodes?: Resolver<Array<ResolversTypes['TrustedDocument']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['TrustedDocumentsPageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type TrustedDocumentsPageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TrustedDocumentsPageInfo'] = ResolversParentTypes['TrustedDocumentsPageInfo']> = {
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type TrustedDocumentsPolicyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TrustedDocumentsPolicy'] = ResolversParentTypes['TrustedDocumentsPolicy']> = {
+  documentCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  maxDocumentBytes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  maxDocuments?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  trustedDocumentsOnly?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = RequestContext> = {
@@ -507,5 +628,9 @@ export type Resolvers<ContextType = RequestContext> = {
   PartnersPageInfo?: PartnersPageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RotatePartnerApiKeyPayload?: RotatePartnerApiKeyPayloadResolvers<ContextType>;
+  TrustedDocument?: TrustedDocumentResolvers<ContextType>;
+  TrustedDocumentConnection?: TrustedDocumentConnectionResolvers<ContextType>;
+  TrustedDocumentsPageInfo?: TrustedDocumentsPageInfoResolvers<ContextType>;
+  TrustedDocumentsPolicy?: TrustedDocumentsPolicyResolvers<ContextType>;
 };
 

@@ -20,6 +20,11 @@ export interface GraphqlRouterOptions {
   bodyLimit?: string;
   /** What the explorer opens with (explorerPage.ts); default: empty headers. */
   explorer?: ExplorerPageOptions;
+  /**
+   * Admits the request's document for this caller (trusted documents): the text Apollo is to run instead of
+   * the request's own (a persisted query's hash resolved), or undefined; throws the refusal.
+   */
+  admitDocument?(principal: Principal, req: Request): Promise<string | undefined>;
 }
 
 /**
@@ -56,7 +61,8 @@ export function createGraphqlRouter(options: GraphqlRouterOptions): Router {
         const accountId = Array.isArray(accountIdHeader) ? accountIdHeader[0] : accountIdHeader;
         try {
           const principal: Principal = await resolvePrincipal(req.headers.authorization, accountId, options.principals);
-          return { principal, accountIdHeader: accountId, services: options.services, jobberExtensions: [] };
+          const admittedQuery = await options.admitDocument?.(principal, req);
+          return { principal, accountIdHeader: accountId, services: options.services, jobberExtensions: [], ...(admittedQuery === undefined ? {} : { admittedQuery }) };
         } catch (error) {
           // Apollo answers a context failure with the GraphQLError's http status (401, 403, 503).
           if (isGatewayError(error)) throw new GraphQLError(error.message, { extensions: error.extensions, originalError: error });

@@ -8,6 +8,9 @@ import type { GatewayServices } from '../../../src/gateway/gatewayServices';
 import { createJobberExecutor } from '../../../src/gateway/jobberExecutor';
 import { createRedisStore } from '../../../src/store/redisStore';
 import type { Store } from '../../../src/store/store';
+import { createTrustedDocumentCache } from '../../../src/trusted/trustedDocumentCache';
+import { createTrustedDocumentGate } from '../../../src/trusted/trustedDocumentGate';
+import { createTrustedDocumentStore } from '../../../src/trusted/trustedDocumentStore';
 import { testRedisUrl, uniqueKeyPrefix } from '../../support/redisUrl';
 import { jobberSnapshot } from '../../support/testGateway';
 
@@ -39,10 +42,12 @@ describe('fast path: credentials before any parsing', () => {
       localSchema,
       principals: { adminApiKey: undefined, partners: createPartnerRegistry({ store, clock: systemClock }), sessions: createAccountSessions({ store, clock: systemClock, getInstallationStatus: async () => 'INSTALLED', getPartner: async () => ({ disabled: false }) }) },
       services: untouchable,
+      documents: createTrustedDocumentGate({ cache: createTrustedDocumentCache({ clock: systemClock, documents: createTrustedDocumentStore({ store, clock: systemClock }), recheckMs: 2000 }) }),
     });
   const request = (authorization: string, query: string): FastPathRequest => ({
     method: 'POST',
     query,
+    sha256Hash: null,
     variables: null,
     operationName: null,
     authorization,

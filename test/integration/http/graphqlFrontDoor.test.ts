@@ -82,12 +82,25 @@ describe('createGraphqlFrontDoor on a real HTTP server', () => {
       {
         method: 'GET',
         query: 'answer',
+        sha256Hash: null,
         variables: { n: 1 },
         operationName: 'Op',
         authorization: 'Bearer jgp_x',
         accountIdHeader: 'north',
         contentType: 'application/graphql-response+json; charset=utf-8',
       },
+    ]);
+  });
+
+  test('when a persisted query names its document by hash alone (POST or GET), then the fast path gets the hash and no text', async () => {
+    const hash = 'ab'.repeat(32);
+    const extensions = JSON.stringify({ persistedQuery: { version: 1, sha256Hash: hash } });
+    expect((await post(`{"operationName":"Op","extensions":${extensions}}`)).status).toBe(200);
+    const search = new URLSearchParams({ operationName: 'Op', extensions });
+    expect((await fetch(`${url}/graphql?${search}`, { headers: auth })).status).toBe(200);
+    expect(seen.map((request) => [request.method, request.query, request.sha256Hash, request.operationName])).toEqual([
+      ['POST', null, hash, 'Op'],
+      ['GET', null, hash, 'Op'],
     ]);
   });
 });

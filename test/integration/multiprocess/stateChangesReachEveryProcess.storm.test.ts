@@ -15,7 +15,7 @@ describe('state changes reach every gateway process', () => {
   const timings: Record<string, { refusedAfterMs: number; jobberCallsBeforeRefusal: number }> = {};
 
   beforeAll(async () => {
-    cluster = await startGatewayCluster({ processes: 2, accounts: 4, tokenLifetimeSeconds: 3600, env: { CACHE_RECHECK_MS: '60000' } });
+    cluster = await startGatewayCluster({ processes: 2, accounts: 5, tokenLifetimeSeconds: 3600, env: { CACHE_RECHECK_MS: '60000' } });
   }, 180_000);
   afterAll(async () => {
     process.stdout.write(`state change propagation (B refused after, ms; Jobber calls between): ${JSON.stringify(timings)}\n`);
@@ -127,6 +127,31 @@ describe('state changes reach every gateway process', () => {
     // B may serve once or twice while A is still working after its 200 (DESIGN.md: answer fast, work after).
     expect(measured.refusedAfterMs).toBeLessThan(2000);
     await expectNoMoreJobberCalls((url) => asPartner(url, accountId), notInstalled, jobberAccountId);
+  });
+
+  test("when a partner turns \"trusted documents only\" on and off through process A, then process B applies each switch to its sessions within 2 s", async () => {
+    const { accountId, name } = account(4);
+    const registered = 'query Registered { account { name } }';
+    const other = '{ account { id name } }';
+    const asPartnerA = (query: string) => postGraphql(processA(), { query }, cluster.partner.headers());
+    const register = await asPartnerA(`mutation { registerTrustedDocuments(documents: [{ body: ${JSON.stringify(registered)} }]) { sha256Hash } }`);
+    expect(register.body.errors).toBeUndefined();
+    const created = await asPartnerA(`mutation { createAccountSession(accountId: "${accountId}") { token } }`);
+    const token = (created.body.data?.createAccountSession as { token: string }).token;
+    const sessionB = (query: string) => postGraphql(processB(), { query }, { authorization: `Bearer ${token}` });
+    // Both processes know the partner's policy (switch off) and serve the session anything.
+    for (const url of [processA(), processB()]) expect((await postGraphql(url, { query: other }, { authorization: `Bearer ${token}` })).body.data).toMatchObject({ account: { name } });
+
+    expect((await asPartnerA('mutation { setTrustedDocumentsOnly(enabled: true) { trustedDocumentsOnly } }')).body.data).toEqual({ setTrustedDocumentsOnly: { trustedDocumentsOnly: true } });
+    const on = await measureRefusal(() => sessionB(other), (answer) => answer.status === 403 && answer.body.errors?.[0]?.extensions?.code === 'OPERATION_NOT_TRUSTED', Date.now(), jobberCalls());
+    timings.trustedDocumentsOn = { refusedAfterMs: on.refusedAfterMs, jobberCallsBeforeRefusal: on.jobberCallsBeforeRefusal };
+    expect(on.refusedAfterMs).toBeLessThan(2000);
+    expect((await sessionB(registered)).body.data).toEqual({ account: { name } });
+
+    expect((await asPartnerA('mutation { setTrustedDocumentsOnly(enabled: false) { trustedDocumentsOnly } }')).body.data).toEqual({ setTrustedDocumentsOnly: { trustedDocumentsOnly: false } });
+    const off = await measureRefusal(() => sessionB(other), (answer) => answer.status === 200 && answer.body.data !== undefined, Date.now(), jobberCalls());
+    timings.trustedDocumentsOff = { refusedAfterMs: off.refusedAfterMs, jobberCallsBeforeRefusal: off.jobberCallsBeforeRefusal };
+    expect(off.refusedAfterMs).toBeLessThan(2000);
   });
 
   test('then no process logged a secret', () => {
