@@ -1,4 +1,4 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import express from 'express';
 import { createAccountSessions } from './auth/accountSessions';
@@ -34,6 +34,10 @@ import { createGatewayMetrics, type GatewayMetrics } from './observability/gatew
 import { createGatewayTelemetry } from './observability/gatewayTelemetry';
 import type { Tracing } from './observability/tracing';
 import { createInstallationCounter } from './connector/installationCounter';
+import { createCallerGate, DEFAULT_PARTNER_BUDGET, DEFAULT_UNAUTHENTICATED_BUDGET } from './limits/callerGate';
+import { clientAddressOf } from './limits/clientAddress';
+import { withDefaultLimits } from './limits/queryLimits';
+import { createQueryLimitsPlugin } from './limits/queryLimitsPlugin';
 import type { Registry } from 'prom-client';
 import { createRateLimiter } from './ratelimit/createRateLimiter';
 import { createInvalidationChannel } from './store/invalidationChannel';
@@ -68,6 +72,10 @@ export type AppConfig = Pick<
       | 'webhookAllowPrivateTargets'
       | 'jobberWebhookMaxAgeMs'
       | 'localMaxStoreReads'
+      | 'queryLimits'
+      | 'partnerBudget'
+      | 'unauthenticatedBudget'
+      | 'trustProxyHops'
     >
   >;
 
@@ -215,10 +223,13 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
 
   const localSchema = buildLocalSchema(loadLocalTypeDefs(), config.localMaxStoreReads === undefined ? {} : { maxStoreReads: config.localMaxStoreReads });
   const schema = buildGatewaySchema({ jobber: jobber.schema, local: localSchema, executor: createJobberExecutor() });
+  const queryLimits = withDefaultLimits(config.queryLimits);
   const apollo = new ApolloServer<RequestContext>({
     schema,
     formatError: createFormatError(logger),
-    plugins: buildGatewayPlugins(logger),
+    // The limits plugin first: it refuses a text past a limit before Apollo parses or validates it.
+    plugins: [createQueryLimitsPlugin<RequestContext>(queryLimits), ...buildGatewayPlugins(logger)],
+    parseOptions: { maxTokens: queryLimits.maxTokens },
     includeStacktraceInErrorResponses: false,
     introspection: true,
     // Every caller authenticates with a bearer header, never a cookie, so a cross-site request cannot
@@ -233,19 +244,28 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
   const web = express();
   web.disable('x-powered-by');
   const principals = telemetry.observePrincipals({ adminApiKey: config.adminApiKey, partners, sessions });
+  // Budgets (undefined: the defaults; null: off) and the client address they count by.
+  const callers = createCallerGate({
+    principals,
+    clock,
+    perPartner: config.partnerBudget === undefined ? DEFAULT_PARTNER_BUDGET : config.partnerBudget,
+    perClient: config.unauthenticatedBudget === undefined ? DEFAULT_UNAUTHENTICATED_BUDGET : config.unauthenticatedBudget,
+  });
+  const trustProxyHops = config.trustProxyHops ?? 0;
+  const addressOf = (req: IncomingMessage) => clientAddressOf(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustProxyHops);
   const fastPath =
     options.fastPath === false
       ? undefined
       : createFastPath({
-          cache: createFastPathCache({ ...options.documentCache, gatewaySchema: schema, jobberSchema: jobber.schema, localSchema }),
+          cache: createFastPathCache({ ...options.documentCache, gatewaySchema: schema, jobberSchema: jobber.schema, localSchema, limits: queryLimits }),
           gatewaySchema: schema,
           localSchema,
-          principals,
+          admitCaller: (request) => callers.admit(request),
           services,
           startPhase: telemetry.startPhase,
         });
   // /graphql first: it is the hot route, and the other routers would only pass it along.
-  web.use(createGraphqlRouter({ apollo, services, principals, explorer: { demo: options.demo?.explorer } }));
+  web.use(createGraphqlRouter({ apollo, services, admitCaller: callers.admit, clientAddressOf: addressOf, explorer: { demo: options.demo?.explorer } }));
   const metricsEndpoint = createMetricsEndpoint({
     render: () => metrics.render(),
     token: config.metricsToken,
@@ -279,6 +299,8 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
         // The request observer (telemetry.wrap) counts every response, the front door's included.
         onOutcome: (outcome) => telemetry.noteFastPathOutcome(outcome),
         onError: (error) => logger.error({ err: error }, 'unexpected error in the fast path'),
+        clientAddressOf: addressOf,
+        carryAdmission: callers.carryOver,
       })
     : web;
   // Request id, access log, request metrics and the request span, for every request alike.

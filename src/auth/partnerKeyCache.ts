@@ -76,6 +76,12 @@ export function createPartnerKeyCache(options: PartnerKeyCacheOptions) {
       return running;
     },
 
+    /** Whether this process verified the key and still holds it (however long ago it was checked): no store read. */
+    holds(hash: string): boolean {
+      const entry = entries.get(hash);
+      return entry !== undefined && isLive(entry.verified, clock.now());
+    },
+
     /** Drops every key of the partner (and what a read already running would cache). */
     forgetPartner(partnerId: string): void {
       for (const [hash, entry] of entries) if (entry.verified.partner.id === partnerId) entries.delete(hash);

@@ -50,6 +50,8 @@ export interface PartnerRegistry {
   createPartner(name: string): Promise<{ partner: Partner; apiKey: string }>;
   /** The partner owning this API key (disabled ones too: the caller refuses them), or null. Store failures propagate (STORE_UNAVAILABLE) unless the key is cached. */
   authenticate(apiKey: string): Promise<VerifiedKey | null>;
+  /** Whether this process has verified this key and holds it in memory: answered without the store (callerGate). */
+  isKnownKey(apiKey: string): boolean;
   get(partnerId: string): Promise<Partner | null>;
   listKeys(partnerId: string): Promise<PartnerApiKeyView[]>;
   /** A new current key, shown once; the old one works `graceSeconds` more (0 to 7 days), any older one stops now. */
@@ -137,6 +139,7 @@ export function createPartnerRegistry(options: PartnerRegistryOptions): PartnerR
     },
 
     authenticate: (apiKey) => cache.verify(hashSecretToken(apiKey)),
+    isKnownKey: (apiKey) => cache.holds(hashSecretToken(apiKey)),
 
     async get(partnerId) {
       assertPartnerId(partnerId);

@@ -21,8 +21,7 @@ export async function resolvePrincipal(
   accountIdHeader: string | undefined,
   sources: PrincipalSources,
 ): Promise<Principal> {
-  // No credential at all, including the explorer's empty "Bearer " before a key is pasted.
-  if (authorization === undefined || /^\s*(Bearer\s*)?$/i.test(authorization)) return { kind: 'anonymous' };
+  if (authorization === undefined || isAnonymousAuthorization(authorization)) return { kind: 'anonymous' };
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!match?.[1]) {
     throw new GatewayError(ErrorCode.UNAUTHENTICATED, 'The Authorization header must be "Bearer <API key or session token>".');
@@ -41,6 +40,11 @@ export async function resolvePrincipal(
     if (verified) return { kind: 'partner', partner: verified.partner, keyId: verified.keyId };
   }
   throw new GatewayError(ErrorCode.UNAUTHENTICATED, 'The API key is not valid.');
+}
+
+/** No credential at all, including the explorer's empty "Bearer " before a key is pasted. */
+export function isAnonymousAuthorization(authorization: string | undefined): boolean {
+  return authorization === undefined || /^\s*(Bearer\s*)?$/i.test(authorization);
 }
 
 const DISABLED_MESSAGE = 'This partner is disabled; its API keys and account sessions are refused until the gateway operator enables it again.';

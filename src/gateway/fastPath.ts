@@ -1,6 +1,5 @@
 import { execute, getVariableValues, GraphQLError, type ExecutionResult, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
-import { resolvePrincipal, type PrincipalSources } from '../auth/resolvePrincipal';
-import { isGatewayError } from '../errors/gatewayError';
+import { httpHeadersOf, isGatewayError } from '../errors/gatewayError';
 import { fragmentsOf } from './classifyOperation';
 import type { FastPathCache } from './fastPathCache';
 import { formatAllLikeApollo, serializeLikeApollo } from './formatLikeApollo';
@@ -22,6 +21,8 @@ export interface FastPathRequest {
   accountIdHeader: string | undefined;
   /** The response media type negotiated from Accept, e.g. `application/json; charset=utf-8`. */
   contentType: string;
+  /** The client's address as the budgets count it (src/limits/clientAddress.ts). */
+  clientAddress: string;
 }
 
 /**
@@ -46,7 +47,8 @@ export interface FastPathOptions {
   gatewaySchema: GraphQLSchema;
   /** The local schema with its resolvers: runs the local half of a split operation. */
   localSchema: GraphQLSchema;
-  principals: PrincipalSources;
+  /** Who calls, within the request budgets, before anything is parsed (src/limits/callerGate.ts): a Principal or a GatewayError. */
+  admitCaller(request: FastPathRequest): Promise<Principal>;
   /** What the local resolvers use; `forwarder` sends to Jobber. */
   services: GatewayServices;
   /** Opens a tracing span for a phase (classifying the operation, running its local half); call what it returns at the end. Default none. */
@@ -65,7 +67,7 @@ export interface FastPath {
  * (shapeLikeStitching), so an operation is never run twice.
  */
 export function createFastPath(options: FastPathOptions): FastPath {
-  const { cache, gatewaySchema, localSchema, principals, services } = options;
+  const { cache, gatewaySchema, localSchema, services } = options;
   const startPhase = options.startPhase ?? (() => () => undefined);
   const queryType = gatewaySchema.getQueryType() as GraphQLObjectType;
   const mutationType = gatewaySchema.getMutationType() ?? queryType;
@@ -75,7 +77,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
     async handle(request) {
       let principal: Principal;
       try {
-        principal = await resolvePrincipal(request.authorization, request.accountIdHeader, principals);
+        principal = await options.admitCaller(request);
       } catch (error) {
         return refuse(request, error);
       }
@@ -165,14 +167,14 @@ function answerShaped(request: FastPathRequest, outcome: 'forwarded' | 'split', 
   return answer(request, outcome, status ?? 200, serializeLikeApollo({ errors: errors.length > 0 ? errors : undefined, data: result.data, extensions }));
 }
 
-/** A credential failure as Apollo answers a failed context: the error alone, its status (401, 403, 503). */
+/** A credential failure as Apollo answers a failed context: the error alone, its status (401, 403, 429, 503) and headers (Retry-After). */
 function refuse(request: FastPathRequest, error: unknown): FastPathResult {
   // What the graphql router's context function throws, and what Apollo makes of any other failure.
   const graphqlError = isGatewayError(error)
     ? new GraphQLError(error.message, { extensions: error.extensions, originalError: error })
     : new GraphQLError(`Context creation failed: ${error instanceof Error ? error.message : String(error)}`, error instanceof Error ? { originalError: error } : {});
   const { errors, status } = formatAllLikeApollo([graphqlError]);
-  return answer(request, 'refused', status ?? 500, serializeLikeApollo({ errors }));
+  return answer(request, 'refused', status ?? 500, serializeLikeApollo({ errors }), isGatewayError(error) ? httpHeadersOf(error) : {});
 }
 
 /** Apollo's answer to a mutation sent with GET (GraphQL over HTTP: GET is for queries only). */

@@ -1,4 +1,6 @@
-import { Kind, parse, validate, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { Kind, validate, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { parseWithinLimits } from '../limits/parseWithinLimits';
+import { withDefaultLimits, type QueryLimits } from '../limits/queryLimits';
 import { classifyOperation, jobberRootFieldsOf } from './classifyOperation';
 import { withoutTokens } from './withoutTokens';
 import type { SplitOperation } from './splitOperation';
@@ -21,6 +23,12 @@ export interface FastPathCacheOptions {
   maxCachedQueryLength?: number;
   /** Operations classified per document; a document with more goes to Apollo whole. Default 16. */
   maxOperations?: number;
+  /**
+   * Parser and validation limits (DEFAULT_QUERY_LIMITS for those not given), checked before the standard
+   * validation rules. A text past one goes to Apollo, which refuses it with the same QUERY_TOO_COMPLEX
+   * (queryLimitsPlugin); the decision is cached like any other, so the checks run once per query text.
+   */
+  limits?: Partial<QueryLimits>;
 }
 
 /** What the fast path does with one query text and operation name (see classifyOperation). */
@@ -55,18 +63,17 @@ export function createFastPathCache(options: FastPathCacheOptions): FastPathCach
   const maxBytes = options.maxBytes ?? 8 * 1024 * 1024;
   const maxCachedQueryLength = options.maxCachedQueryLength ?? 65_536;
   const maxOperations = options.maxOperations ?? 16;
+  const limits = withDefaultLimits(options.limits);
   const roots = jobberRootFieldsOf(options.jobberSchema);
   const entries = new Map<string, Entry>();
   let bytes = 0;
 
   function analyse(query: string): Entry {
     const stitch = (reason: string): Entry => ({ lookups: new Map(), otherwise: { kind: 'stitch', reason } });
-    let parsed: DocumentNode;
-    try {
-      parsed = parse(query);
-    } catch {
-      return stitch('does not parse');
-    }
+    const within = parseWithinLimits(query, limits);
+    if (within.kind === 'syntax') return stitch('does not parse');
+    if (within.kind === 'too_complex') return stitch(`past the ${String(within.error.extensions.limit)} limit`);
+    const parsed: DocumentNode = within.document;
     if (validate(options.gatewaySchema, parsed).length > 0) return stitch('not valid');
     const operations = parsed.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
     if (operations.length > maxOperations) return stitch(`more than ${maxOperations} operations`);

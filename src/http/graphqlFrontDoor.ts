@@ -20,6 +20,13 @@ export interface GraphqlFrontDoorOptions {
   onOutcome(outcome: FastPathOutcome, status?: number, reason?: string): void;
   /** A bug in the fast path (it rejected): logged here; the client gets a masked 500. */
   onError(error: unknown): void;
+  /** The client's address as the budgets count it (clientAddressOf with the configured proxy hops). Default the socket's peer. */
+  clientAddressOf?(req: IncomingMessage): string;
+  /**
+   * A request the fast path admitted (callerGate) and then handed to Apollo: its admission moves to the
+   * IncomingMessage, so Apollo's context reuses it and the partner's budget is charged once. Default none.
+   */
+  carryAdmission?(from: object, to: IncomingMessage): void;
 }
 
 /** `/graphql` as express's router matches it: any case, an optional trailing slash, any query string. */
@@ -58,14 +65,19 @@ export function createGraphqlFrontDoor(options: GraphqlFrontDoorOptions): (req: 
     if (params.kind === 'apollo') return handOver(req, res, params.reason);
     const contentType = negotiate(headers.accept) as string;
     const accountId = headers['x-account-id'];
-    const result = await fastPath.handle({
-      method: isGet ? 'GET' : 'POST',
+    const request = {
+      method: isGet ? ('GET' as const) : ('POST' as const),
       ...params.params,
       authorization: headers.authorization as string,
       accountIdHeader: Array.isArray(accountId) ? accountId[0] : accountId,
       contentType,
-    });
-    if (result.kind === 'apollo') return handOver(req, res, result.reason);
+      clientAddress: options.clientAddressOf ? options.clientAddressOf(req) : (req.socket.remoteAddress ?? 'unknown'),
+    };
+    const result = await fastPath.handle(request);
+    if (result.kind === 'apollo') {
+      options.carryAdmission?.(request, req);
+      return handOver(req, res, result.reason);
+    }
     writeAnswer(res, result.status, result.headers, result.body);
     onOutcome(result.outcome, result.status);
   };

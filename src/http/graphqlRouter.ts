@@ -1,11 +1,11 @@
-import type { ApolloServer } from '@apollo/server';
+import { HeaderMap, type ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { GraphQLError } from 'graphql';
-import { resolvePrincipal, type PrincipalSources } from '../auth/resolvePrincipal';
-import { isGatewayError } from '../errors/gatewayError';
+import { httpHeadersOf, isGatewayError } from '../errors/gatewayError';
 import type { GatewayServices } from '../gateway/gatewayServices';
 import type { Principal, RequestContext } from '../gateway/requestContext';
+import type { CallerRequest } from '../limits/callerGate';
 import { buildExplorerPage, isBrowserPageRequest, type ExplorerPageOptions } from './explorerPage';
 import { setGraphqlCorsHeaders } from './graphqlCors';
 
@@ -15,7 +15,13 @@ export const DEFAULT_BODY_LIMIT = '1mb';
 export interface GraphqlRouterOptions {
   apollo: ApolloServer<RequestContext>;
   services: GatewayServices;
-  principals: PrincipalSources;
+  /**
+   * Who calls, within the request budgets (callerGate.admit), before Apollo parses anything; `ticket` is
+   * the request, under which the fast path may already have admitted it.
+   */
+  admitCaller(request: CallerRequest, ticket: object): Promise<Principal>;
+  /** The client's address as the budgets count it (clientAddressOf with the configured proxy hops). */
+  clientAddressOf(req: Request): string;
   /** Largest accepted request body. Default DEFAULT_BODY_LIMIT. */
   bodyLimit?: string;
   /** What the explorer opens with (explorerPage.ts); default: empty headers. */
@@ -54,11 +60,12 @@ export function createGraphqlRouter(options: GraphqlRouterOptions): Router {
         const accountIdHeader = req.headers['x-account-id'];
         const accountId = Array.isArray(accountIdHeader) ? accountIdHeader[0] : accountIdHeader;
         try {
-          const principal: Principal = await resolvePrincipal(req.headers.authorization, accountId, options.principals);
+          const caller = { authorization: req.headers.authorization, accountIdHeader: accountId, clientAddress: options.clientAddressOf(req) };
+          const principal: Principal = await options.admitCaller(caller, req);
           return { principal, accountIdHeader: accountId, services: options.services, jobberExtensions: [] };
         } catch (error) {
-          // Apollo answers a context failure with the GraphQLError's http status (401, 403, 503).
-          if (isGatewayError(error)) throw new GraphQLError(error.message, { extensions: error.extensions, originalError: error });
+          // Apollo answers a context failure with the GraphQLError's http status (401, 403, 429, 503) and headers.
+          if (isGatewayError(error)) throw new GraphQLError(error.message, { extensions: withHttpHeaders(error.extensions, httpHeadersOf(error)), originalError: error });
           throw error;
         }
       },
@@ -76,6 +83,13 @@ export function createGraphqlRouter(options: GraphqlRouterOptions): Router {
     next(error);
   });
   return router;
+}
+
+/** Apollo takes response headers from an error's `extensions.http.headers`, a HeaderMap (Retry-After on 429). */
+function withHttpHeaders(extensions: Record<string, unknown>, headers: Record<string, string>): Record<string, unknown> {
+  const http = extensions.http as { status?: number } | undefined;
+  if (Object.keys(headers).length === 0 || !http) return extensions;
+  return { ...extensions, http: { ...http, headers: new HeaderMap(Object.entries(headers)) } };
 }
 
 /** '1mb', '100kb', '512b' or a plain number of bytes (the forms express.json's `limit` takes here). */
