@@ -37,7 +37,7 @@ import { createInstallationCounter } from './connector/installationCounter';
 import { createCallerGate, DEFAULT_PARTNER_BUDGET, DEFAULT_UNAUTHENTICATED_BUDGET } from './limits/callerGate';
 import { clientAddressOf } from './limits/clientAddress';
 import { withDefaultLimits } from './limits/queryLimits';
-import { createQueryLimitsPlugin } from './limits/queryLimitsPlugin';
+import { createQueryLimitChecker } from './limits/queryLimitChecker';
 import type { Registry } from 'prom-client';
 import { createRateLimiter } from './ratelimit/createRateLimiter';
 import { createInvalidationChannel } from './store/invalidationChannel';
@@ -227,8 +227,8 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
   const apollo = new ApolloServer<RequestContext>({
     schema,
     formatError: createFormatError(logger),
-    // The limits plugin first: it refuses a text past a limit before Apollo parses or validates it.
-    plugins: [createQueryLimitsPlugin<RequestContext>(queryLimits), ...buildGatewayPlugins(logger)],
+    plugins: buildGatewayPlugins(logger),
+    // A second guard: the graphql router's context function refuses a text past the limits before this parse.
     parseOptions: { maxTokens: queryLimits.maxTokens },
     includeStacktraceInErrorResponses: false,
     introspection: true,
@@ -265,7 +265,16 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
           startPhase: telemetry.startPhase,
         });
   // /graphql first: it is the hot route, and the other routers would only pass it along.
-  web.use(createGraphqlRouter({ apollo, services, admitCaller: callers.admit, clientAddressOf: addressOf, explorer: { demo: options.demo?.explorer } }));
+  web.use(
+    createGraphqlRouter({
+      apollo,
+      services,
+      admitCaller: callers.admit,
+      clientAddressOf: addressOf,
+      checkQuery: createQueryLimitChecker({ limits: queryLimits }),
+      explorer: { demo: options.demo?.explorer },
+    }),
+  );
   const metricsEndpoint = createMetricsEndpoint({
     render: () => metrics.render(),
     token: config.metricsToken,

@@ -6,6 +6,7 @@ import { httpHeadersOf, isGatewayError } from '../errors/gatewayError';
 import type { GatewayServices } from '../gateway/gatewayServices';
 import type { Principal, RequestContext } from '../gateway/requestContext';
 import type { CallerRequest } from '../limits/callerGate';
+import type { QueryLimitChecker } from '../limits/queryLimitChecker';
 import { buildExplorerPage, isBrowserPageRequest, type ExplorerPageOptions } from './explorerPage';
 import { setGraphqlCorsHeaders } from './graphqlCors';
 
@@ -22,6 +23,8 @@ export interface GraphqlRouterOptions {
   admitCaller(request: CallerRequest, ticket: object): Promise<Principal>;
   /** The client's address as the budgets count it (clientAddressOf with the configured proxy hops). */
   clientAddressOf(req: Request): string;
+  /** The parser and validation limits (createQueryLimitChecker), checked after the caller is admitted and before Apollo parses. */
+  checkQuery: QueryLimitChecker;
   /** Largest accepted request body. Default DEFAULT_BODY_LIMIT. */
   bodyLimit?: string;
   /** What the explorer opens with (explorerPage.ts); default: empty headers. */
@@ -62,6 +65,10 @@ export function createGraphqlRouter(options: GraphqlRouterOptions): Router {
         try {
           const caller = { authorization: req.headers.authorization, accountIdHeader: accountId, clientAddress: options.clientAddressOf(req) };
           const principal: Principal = await options.admitCaller(caller, req);
+          const query = queryTextOf(req);
+          const tooComplex = query === undefined ? null : options.checkQuery(query);
+          // A GraphQLError with http status 400: Apollo answers it as it is, before parsing anything.
+          if (tooComplex) throw tooComplex;
           return { principal, accountIdHeader: accountId, services: options.services, jobberExtensions: [] };
         } catch (error) {
           // Apollo answers a context failure with the GraphQLError's http status (401, 403, 429, 503) and headers.
@@ -83,6 +90,18 @@ export function createGraphqlRouter(options: GraphqlRouterOptions): Router {
     next(error);
   });
   return router;
+}
+
+/**
+ * The query text Apollo is about to parse: a POST's JSON `query`, a GET's `query` parameter. Anything else
+ * (a batch array, a persisted query's hash alone, no body) has none here: Apollo refuses or resolves it
+ * (a persisted query's text was checked when it was registered).
+ */
+function queryTextOf(req: Request): string | undefined {
+  const source: unknown = req.method === 'GET' ? req.query : req.body;
+  if (typeof source !== 'object' || source === null || Array.isArray(source)) return undefined;
+  const query = (source as { query?: unknown }).query;
+  return typeof query === 'string' ? query : undefined;
 }
 
 /** Apollo takes response headers from an error's `extensions.http.headers`, a HeaderMap (Retry-After on 429). */

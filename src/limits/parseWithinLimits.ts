@@ -1,6 +1,6 @@
 import { parse, type DocumentNode, type GraphQLError } from 'graphql';
 import { findQueryLimitViolation } from './findQueryLimitViolation';
-import { buildQueryTooComplexError, type QueryLimits } from './queryLimits';
+import { buildQueryTooComplexError, type QueryLimits, type QueryLimitViolation } from './queryLimits';
 import { scanQueryText } from './scanQueryText';
 
 /**
@@ -10,7 +10,7 @@ import { scanQueryText } from './scanQueryText';
  */
 export type ParsedWithinLimits =
   | { kind: 'parsed'; document: DocumentNode }
-  | { kind: 'too_complex'; error: GraphQLError }
+  | { kind: 'too_complex'; violation: QueryLimitViolation; error: GraphQLError }
   | { kind: 'syntax'; error: unknown };
 
 /**
@@ -20,7 +20,7 @@ export type ParsedWithinLimits =
  */
 export function parseWithinLimits(query: string, limits: QueryLimits): ParsedWithinLimits {
   const scanned = scanQueryText(query, limits);
-  if (scanned) return { kind: 'too_complex', error: buildQueryTooComplexError(scanned) };
+  if (scanned) return { kind: 'too_complex', violation: scanned, error: buildQueryTooComplexError(scanned) };
   let document: DocumentNode;
   try {
     document = parse(query, { maxTokens: limits.maxTokens });
@@ -28,6 +28,6 @@ export function parseWithinLimits(query: string, limits: QueryLimits): ParsedWit
     return { kind: 'syntax', error };
   }
   const violation = findQueryLimitViolation(document, limits);
-  if (violation) return { kind: 'too_complex', error: buildQueryTooComplexError(violation) };
+  if (violation) return { kind: 'too_complex', violation, error: buildQueryTooComplexError(violation) };
   return { kind: 'parsed', document };
 }

@@ -4,10 +4,11 @@ import { buildQueryTooComplexError, type QueryLimits } from './queryLimits';
 
 /**
  * The document limits (all but maxTokens, a parser option) as a graphql-js ValidationRule: one error,
- * QUERY_TOO_COMPLEX, naming the first limit passed. It does its work when the Document is entered, before
- * any rule run beside it has seen a selection set; but a rule cannot stop the others, so the gateway runs
- * it in a pass of its own before the standard rules (parseWithinLimits, queryLimitsPlugin), never beside
- * them: OverlappingFieldsCanBeMerged must not see a document past the limits.
+ * QUERY_TOO_COMPLEX, naming the first limit passed, for whoever validates documents with graphql-js.
+ * The gateway itself calls findQueryLimitViolation in a pass of its own before the standard rules
+ * (parseWithinLimits): a rule run beside them cannot stop OverlappingFieldsCanBeMerged from seeing the
+ * document, and Apollo runs its `validationRules` beside them (and relabels their errors
+ * GRAPHQL_VALIDATION_FAILED), so the graphql router checks before Apollo parses (queryLimitChecker).
  */
 export function createQueryLimitsRule(limits: Omit<QueryLimits, 'maxTokens'>): ValidationRule {
   return (context) => ({

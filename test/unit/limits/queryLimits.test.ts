@@ -2,6 +2,7 @@ import { buildSchema, getIntrospectionQuery, parse, validate } from 'graphql';
 import { findQueryLimitViolation } from '../../../src/limits/findQueryLimitViolation';
 import { parseWithinLimits } from '../../../src/limits/parseWithinLimits';
 import { buildQueryTooComplexError, DEFAULT_QUERY_LIMITS, withDefaultLimits, type QueryLimits } from '../../../src/limits/queryLimits';
+import { createQueryLimitChecker } from '../../../src/limits/queryLimitChecker';
 import { createQueryLimitsRule } from '../../../src/limits/queryLimitsRule';
 import { maxBracketNesting, scanQueryText } from '../../../src/limits/scanQueryText';
 
@@ -124,5 +125,19 @@ describe('createQueryLimitsRule', () => {
     ['a document past maxFieldRepeats', '{ a { id id id id } }', [{ code: 'QUERY_TOO_COMPLEX', limit: 'maxFieldRepeats', maximum: 3, http: { status: 400 } }]],
   ])('when validate runs the rule on %s, then it reports the listed errors', (_name, text, expected) => {
     expect(validate(schema, parse(text), [createQueryLimitsRule(SMALL)]).map((error) => error.extensions)).toEqual(expected);
+  });
+});
+
+describe('createQueryLimitChecker', () => {
+  test('when a text past a limit is checked twice, then each check gives its own QUERY_TOO_COMPLEX error; a text within gives null; not GraphQL gives null (Apollo reports it)', () => {
+    const check = createQueryLimitChecker({ limits: SMALL, maxEntries: 2 });
+    const first = check(nested(5));
+    const second = check(nested(5));
+    expect(first?.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', limit: 'maxDepth', maximum: 4, http: { status: 400 } });
+    expect(second?.extensions).toEqual(first?.extensions);
+    expect(second).not.toBe(first);
+    expect(check('{ a { b } }')).toBeNull();
+    expect(check('{ a { ')).toBeNull();
+    expect(check(nested(5))?.extensions?.limit).toBe('maxDepth');
   });
 });
