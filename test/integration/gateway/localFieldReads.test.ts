@@ -49,10 +49,10 @@ describe.each([
     await redis.close();
   });
 
-  async function countedCalls(query: string, accountId?: string) {
+  async function countedCalls(query: string, accountId?: string, headers = partner.headers(accountId)) {
     counting.calls.length = 0;
     counting.setRecording(true);
-    const answer = await postGraphql(gateway.url, { query }, partner.headers(accountId));
+    const answer = await postGraphql(gateway.url, { query }, headers);
     counting.setRecording(false);
     return { answer, calls: [...counting.calls] };
   }
@@ -68,11 +68,22 @@ describe.each([
     ['connectorSettings', () => 'connectorSettings { clientId webhookUrl }'],
     ['connectorInstallation', () => 'connectorInstallation(accountId: "one") { status }'],
     ['connectorInstallations', () => 'connectorInstallations(first: 10) { totalCount nodes { accountId } }'],
+    ['partnerApiKeys', () => 'partnerApiKeys { id current expiresAt }'],
   ])('when %s is aliased 200 times with the same arguments, then the store is read as for one', async (_field, field) => {
     const single = await countedCalls(`{ ${field()} }`);
     const bomb = await countedCalls(aliases(200, field));
     expect(bomb.answer.body.errors).toBeUndefined();
     expect(Object.keys(bomb.answer.body.data ?? {})).toHaveLength(200);
+    expect(bomb.calls.length).toBe(single.calls.length);
+  });
+
+  test("when the admin lists partners under 200 aliases and reads each partner's keys, then the page and each key list are read as for one alias", async () => {
+    const admin = { authorization: `Bearer ${gateway.adminKey}` };
+    const field = () => 'partners(first: 10) { totalCount nodes { id apiKeys { id current } } }';
+    const single = await countedCalls(`{ ${field()} }`, undefined, admin);
+    const bomb = await countedCalls(aliases(200, field), undefined, admin);
+    expect(bomb.answer.body.errors).toBeUndefined();
+    expect(bomb.answer.body.data?.a199?.nodes?.[0]?.apiKeys?.[0]?.current).toBe(true);
     expect(bomb.calls.length).toBe(single.calls.length);
   });
 
