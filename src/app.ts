@@ -38,6 +38,7 @@ import { createCallerGate, DEFAULT_PARTNER_BUDGET, DEFAULT_UNAUTHENTICATED_BUDGE
 import { clientAddressOf } from './limits/clientAddress';
 import { withDefaultLimits } from './limits/queryLimits';
 import { createQueryLimitChecker } from './limits/queryLimitChecker';
+import { maxBracketNesting } from './limits/scanQueryText';
 import type { Registry } from 'prom-client';
 import { createRateLimiter } from './ratelimit/createRateLimiter';
 import { createInvalidationChannel } from './store/invalidationChannel';
@@ -271,7 +272,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
       services,
       admitCaller: callers.admit,
       clientAddressOf: addressOf,
-      checkQuery: createQueryLimitChecker({ limits: queryLimits }),
+      limits: createQueryLimitChecker({ limits: queryLimits }),
       explorer: { demo: options.demo?.explorer },
     }),
   );
@@ -310,6 +311,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
         onError: (error) => logger.error({ err: error }, 'unexpected error in the fast path'),
         clientAddressOf: addressOf,
         carryAdmission: callers.carryOver,
+        maxValueNesting: maxBracketNesting(queryLimits.maxDepth),
       })
     : web;
   // Request id, access log, request metrics and the request span, for every request alike.

@@ -5,6 +5,7 @@ import { GRAPHQL_CORS_HEADERS } from './graphqlCors';
 import { paramsFromBody, paramsFromSearch, type ParamsOutcome } from './graphqlRequestParams';
 import { createResponseTypeNegotiator } from './responseTypeNegotiator';
 import { readJsonBody } from './readJsonBody';
+import { exceedsNesting } from '../limits/valueNesting';
 
 export interface GraphqlFrontDoorOptions {
   fastPath: FastPath;
@@ -27,6 +28,12 @@ export interface GraphqlFrontDoorOptions {
    * IncomingMessage, so Apollo's context reuses it and the partner's budget is charged once. Default none.
    */
   carryAdmission?(from: object, to: IncomingMessage): void;
+  /**
+   * Variables nested deeper than this go to Apollo, whose context refuses them (QUERY_TOO_COMPLEX): the
+   * fast path sends a client's variables to Jobber as they came, and JSON.stringify overflows the stack at
+   * a few thousand levels. Default 42 (maxBracketNesting of the default maxDepth).
+   */
+  maxValueNesting?: number;
 }
 
 /** `/graphql` as express's router matches it: any case, an optional trailing slash, any query string. */
@@ -42,6 +49,7 @@ const GRAPHQL_PATH = /^\/graphql\/?(?:\?|$)/i;
  */
 export function createGraphqlFrontDoor(options: GraphqlFrontDoorOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { fastPath, fallback, onOutcome, onError, bodyLimitBytes } = options;
+  const maxValueNesting = options.maxValueNesting ?? 42;
   const negotiate = createResponseTypeNegotiator();
 
   const handOver = (req: IncomingMessage, res: ServerResponse, reason: string) => {
@@ -63,6 +71,7 @@ export function createGraphqlFrontDoor(options: GraphqlFrontDoorOptions): (req: 
       params = paramsFromBody(body.value);
     }
     if (params.kind === 'apollo') return handOver(req, res, params.reason);
+    if (exceedsNesting(params.params.variables, maxValueNesting)) return handOver(req, res, 'variables nest too deep');
     const contentType = negotiate(headers.accept) as string;
     const accountId = headers['x-account-id'];
     const request = {

@@ -24,7 +24,7 @@ export interface GraphqlRouterOptions {
   /** The client's address as the budgets count it (clientAddressOf with the configured proxy hops). */
   clientAddressOf(req: Request): string;
   /** The parser and validation limits (createQueryLimitChecker), checked after the caller is admitted and before Apollo parses. */
-  checkQuery: QueryLimitChecker;
+  limits: QueryLimitChecker;
   /** Largest accepted request body. Default DEFAULT_BODY_LIMIT. */
   bodyLimit?: string;
   /** What the explorer opens with (explorerPage.ts); default: empty headers. */
@@ -65,8 +65,8 @@ export function createGraphqlRouter(options: GraphqlRouterOptions): Router {
         try {
           const caller = { authorization: req.headers.authorization, accountIdHeader: accountId, clientAddress: options.clientAddressOf(req) };
           const principal: Principal = await options.admitCaller(caller, req);
-          const query = queryTextOf(req);
-          const tooComplex = query === undefined ? null : options.checkQuery(query);
+          const { query, variables } = graphqlParamsOf(req);
+          const tooComplex = (query === undefined ? null : options.limits.checkQuery(query)) ?? options.limits.checkVariables(variables);
           // A GraphQLError with http status 400: Apollo answers it as it is, before parsing anything.
           if (tooComplex) throw tooComplex;
           return { principal, accountIdHeader: accountId, services: options.services, jobberExtensions: [] };
@@ -93,15 +93,16 @@ export function createGraphqlRouter(options: GraphqlRouterOptions): Router {
 }
 
 /**
- * The query text Apollo is about to parse: a POST's JSON `query`, a GET's `query` parameter. Anything else
- * (a batch array, a persisted query's hash alone, no body) has none here: Apollo refuses or resolves it
- * (a persisted query's text was checked when it was registered).
+ * The query text and variables Apollo is about to read: a POST's JSON `query` and `variables`, a GET's
+ * parameters (variables as JSON text). Anything else (a batch array, a persisted query's hash alone, no
+ * body) has no query here: Apollo refuses or resolves it (a persisted query's text was checked when it
+ * was registered).
  */
-function queryTextOf(req: Request): string | undefined {
+function graphqlParamsOf(req: Request): { query: string | undefined; variables: unknown } {
   const source: unknown = req.method === 'GET' ? req.query : req.body;
-  if (typeof source !== 'object' || source === null || Array.isArray(source)) return undefined;
-  const query = (source as { query?: unknown }).query;
-  return typeof query === 'string' ? query : undefined;
+  if (typeof source !== 'object' || source === null || Array.isArray(source)) return { query: undefined, variables: undefined };
+  const { query, variables } = source as { query?: unknown; variables?: unknown };
+  return { query: typeof query === 'string' ? query : undefined, variables };
 }
 
 /** Apollo takes response headers from an error's `extensions.http.headers`, a HeaderMap (Retry-After on 429). */

@@ -1,6 +1,8 @@
 import type { GraphQLError } from 'graphql';
 import { parseWithinLimits } from './parseWithinLimits';
 import { buildQueryTooComplexError, type QueryLimits, type QueryLimitViolation } from './queryLimits';
+import { maxBracketNesting } from './scanQueryText';
+import { exceedsNesting } from './valueNesting';
 
 export interface QueryLimitCheckerOptions {
   limits: QueryLimits;
@@ -12,8 +14,16 @@ export interface QueryLimitCheckerOptions {
   maxCachedQueryLength?: number;
 }
 
-/** The QUERY_TOO_COMPLEX error for a query text past a limit, or null (within them, or not GraphQL: Apollo reports that). */
-export type QueryLimitChecker = (query: string) => GraphQLError | null;
+export interface QueryLimitChecker {
+  /** The QUERY_TOO_COMPLEX error for a query text past a limit, or null (within them, or not GraphQL: Apollo reports that). */
+  checkQuery(query: string): GraphQLError | null;
+  /**
+   * The QUERY_TOO_COMPLEX error (maxDepth) for variables nested deeper than a query's text may nest
+   * (maxBracketNesting), or null. A GET's variables come as JSON text: text that does not parse is left
+   * to Apollo.
+   */
+  checkVariables(variables: unknown): GraphQLError | null;
+}
 
 /**
  * The limits for what Apollo runs, checked before Apollo sees the text: Apollo's hooks cannot answer a
@@ -30,7 +40,9 @@ export function createQueryLimitChecker(options: QueryLimitCheckerOptions): Quer
   const verdicts = new Map<string, QueryLimitViolation | null>();
   let bytes = 0;
 
-  return (query) => {
+  const maxNesting = maxBracketNesting(options.limits.maxDepth);
+
+  const checkQuery = (query: string): GraphQLError | null => {
     const known = verdicts.get(query);
     if (known !== undefined) {
       verdicts.delete(query);
@@ -50,4 +62,18 @@ export function createQueryLimitChecker(options: QueryLimitCheckerOptions): Quer
     }
     return verdict && buildQueryTooComplexError(verdict);
   };
+
+  const checkVariables = (variables: unknown): GraphQLError | null => {
+    let value = variables;
+    if (typeof variables === 'string') {
+      try {
+        value = JSON.parse(variables) as unknown;
+      } catch {
+        return null;
+      }
+    }
+    return exceedsNesting(value, maxNesting) ? buildQueryTooComplexError({ limit: 'maxDepth', maximum: options.limits.maxDepth }) : null;
+  };
+
+  return { checkQuery, checkVariables };
 }

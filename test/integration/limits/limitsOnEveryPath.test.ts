@@ -51,6 +51,23 @@ describe.each([
     expect(answer.body.errors?.[0]?.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', limit: 'maxDepth', maximum: 20 });
   });
 
+  test('when variables nest 100 000 levels deep (JSON.stringify overflowed on them), then 400 QUERY_TOO_COMPLEX names maxDepth', async () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const response = await fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...partner.headers('acct') },
+      body: `{"query":"{ account { id } }","variables":{"unused":${deep}}}`,
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { errors: { extensions: unknown }[] }).errors[0]?.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', limit: 'maxDepth', maximum: 20 });
+  });
+
+  test('when a subscription is sent, then 400 BAD_REQUEST says none are served', async () => {
+    const answer = await postGraphql(gateway.url, { query: 'subscription { __typename }' }, partner.headers('acct'));
+    expect(answer.status).toBe(400);
+    expect(answer.body.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
+  });
+
   test('when a GET carries a query past a limit, then it is refused the same way', async () => {
     const search = new URLSearchParams({ query: `{ account { ${times(21, () => 'id')} } }` });
     const response = await fetch(`${gateway.url}/graphql?${search}`, { headers: { accept: 'application/json', ...partner.headers('acct') } });

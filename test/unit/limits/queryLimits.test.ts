@@ -130,7 +130,7 @@ describe('createQueryLimitsRule', () => {
 
 describe('createQueryLimitChecker', () => {
   test('when a text past a limit is checked twice, then each check gives its own QUERY_TOO_COMPLEX error; a text within gives null; not GraphQL gives null (Apollo reports it)', () => {
-    const check = createQueryLimitChecker({ limits: SMALL, maxEntries: 2 });
+    const { checkQuery: check } = createQueryLimitChecker({ limits: SMALL, maxEntries: 2 });
     const first = check(nested(5));
     const second = check(nested(5));
     expect(first?.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', limit: 'maxDepth', maximum: 4, http: { status: 400 } });
@@ -139,5 +139,15 @@ describe('createQueryLimitChecker', () => {
     expect(check('{ a { b } }')).toBeNull();
     expect(check('{ a { ')).toBeNull();
     expect(check(nested(5))?.extensions?.limit).toBe('maxDepth');
+  });
+
+  test('when variables nest deeper than a query text may (twice maxDepth plus 2), then maxDepth is named; as JSON text (a GET) too', () => {
+    const { checkVariables } = createQueryLimitChecker({ limits: SMALL });
+    const deep = `${'['.repeat(11)}${']'.repeat(11)}`;
+    expect(checkVariables({ a: JSON.parse(`${'['.repeat(9)}${']'.repeat(9)}`) })).toBeNull();
+    expect(checkVariables({ a: JSON.parse(deep) })?.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', limit: 'maxDepth', maximum: 4, http: { status: 400 } });
+    expect(checkVariables(`{"a":${deep}}`)?.extensions?.limit).toBe('maxDepth');
+    expect(checkVariables('{"a": not json')).toBeNull();
+    expect(checkVariables(undefined)).toBeNull();
   });
 });
