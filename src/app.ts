@@ -37,8 +37,8 @@ import { createInstallationCounter } from './connector/installationCounter';
 import { createCallerGate, DEFAULT_PARTNER_BUDGET, DEFAULT_UNAUTHENTICATED_BUDGET } from './limits/callerGate';
 import { clientAddressOf } from './limits/clientAddress';
 import { withDefaultLimits } from './limits/queryLimits';
+import { createIntrospectionCachePlugin } from './limits/introspectionCachePlugin';
 import { createQueryLimitChecker } from './limits/queryLimitChecker';
-import { maxBracketNesting } from './limits/scanQueryText';
 import type { Registry } from 'prom-client';
 import { createRateLimiter } from './ratelimit/createRateLimiter';
 import { createInvalidationChannel } from './store/invalidationChannel';
@@ -228,7 +228,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
   const apollo = new ApolloServer<RequestContext>({
     schema,
     formatError: createFormatError(logger),
-    plugins: buildGatewayPlugins(logger),
+    plugins: [...buildGatewayPlugins(logger), createIntrospectionCachePlugin<RequestContext>()],
     // A second guard: the graphql router's context function refuses a text past the limits before this parse.
     parseOptions: { maxTokens: queryLimits.maxTokens },
     includeStacktraceInErrorResponses: false,
@@ -311,7 +311,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
         onError: (error) => logger.error({ err: error }, 'unexpected error in the fast path'),
         clientAddressOf: addressOf,
         carryAdmission: callers.carryOver,
-        maxValueNesting: maxBracketNesting(queryLimits.maxDepth),
+        maxDepth: queryLimits.maxDepth,
       })
     : web;
   // Request id, access log, request metrics and the request span, for every request alike.

@@ -5,10 +5,11 @@ import type { AccountSessions, SessionRefusal } from './accountSessions';
 import type { PartnerRegistry } from './partnerRegistry';
 import { isSameSecret } from './secretTokens';
 
+/** What resolvePrincipal reads: the admin key, and the two lookups it makes. */
 export interface PrincipalSources {
   adminApiKey: string | undefined;
-  partners: PartnerRegistry;
-  sessions: AccountSessions;
+  partners: Pick<PartnerRegistry, 'authenticate'>;
+  sessions: Pick<AccountSessions, 'resolve'>;
 }
 
 /**

@@ -5,6 +5,7 @@ import { GRAPHQL_CORS_HEADERS } from './graphqlCors';
 import { paramsFromBody, paramsFromSearch, type ParamsOutcome } from './graphqlRequestParams';
 import { createResponseTypeNegotiator } from './responseTypeNegotiator';
 import { readJsonBody } from './readJsonBody';
+import { buildQueryTooComplexBody, maxBodyNesting, maxVariablesNesting } from '../limits/queryLimits';
 import { exceedsNesting } from '../limits/valueNesting';
 
 export interface GraphqlFrontDoorOptions {
@@ -29,11 +30,13 @@ export interface GraphqlFrontDoorOptions {
    */
   carryAdmission?(from: object, to: IncomingMessage): void;
   /**
-   * Variables nested deeper than this go to Apollo, whose context refuses them (QUERY_TOO_COMPLEX): the
-   * fast path sends a client's variables to Jobber as they came, and JSON.stringify overflows the stack at
-   * a few thousand levels. Default 42 (maxBracketNesting of the default maxDepth).
+   * The query limits' maxDepth (default 20). A JSON body nested deeper than maxBodyNesting of it is answered
+   * 400 QUERY_TOO_COMPLEX before it is parsed, as the graphql router answers one it reads; a GET's
+   * variables nested deeper than a query may nest go to Apollo, whose context refuses them the same way.
+   * (The fast path sends a client's variables to Jobber as they came: JSON.stringify overflows the stack
+   * at a few thousand levels, and V8's JSON.parse spends ~150 ms on 200 000.)
    */
-  maxValueNesting?: number;
+  maxDepth?: number;
 }
 
 /** `/graphql` as express's router matches it: any case, an optional trailing slash, any query string. */
@@ -49,7 +52,8 @@ const GRAPHQL_PATH = /^\/graphql\/?(?:\?|$)/i;
  */
 export function createGraphqlFrontDoor(options: GraphqlFrontDoorOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { fastPath, fallback, onOutcome, onError, bodyLimitBytes } = options;
-  const maxValueNesting = options.maxValueNesting ?? 42;
+  const maxDepth = options.maxDepth ?? 20;
+  const maxNesting = maxBodyNesting(maxDepth);
   const negotiate = createResponseTypeNegotiator();
 
   const handOver = (req: IncomingMessage, res: ServerResponse, reason: string) => {
@@ -63,15 +67,20 @@ export function createGraphqlFrontDoor(options: GraphqlFrontDoorOptions): (req: 
     if (isGet) {
       params = paramsFromSearch(url.slice(url.indexOf('?') + 1));
     } else {
-      const body = await readJsonBody(req, bodyLimitBytes);
+      const body = await readJsonBody(req, bodyLimitBytes, maxNesting);
       if (body.kind === 'unread') return handOver(req, res, 'not a plain JSON body');
+      if (body.kind === 'too_deep') {
+        answerJson(res, 400, buildQueryTooComplexBody({ limit: 'maxDepth', maximum: maxDepth }));
+        return onOutcome('refused', 400);
+      }
       if (body.kind === 'invalid') return answerBodyError(res, body.status, onOutcome);
       // Kept for express.json, which skips a body that was read already.
       (req as IncomingMessage & { body?: unknown }).body = body.value;
       params = paramsFromBody(body.value);
     }
     if (params.kind === 'apollo') return handOver(req, res, params.reason);
-    if (exceedsNesting(params.params.variables, maxValueNesting)) return handOver(req, res, 'variables nest too deep');
+    // A body's nesting was bounded above; a GET's variables (JSON in a URL of at most 16 KB) are checked here.
+    if (isGet && exceedsNesting(params.params.variables, maxVariablesNesting(maxDepth))) return handOver(req, res, 'variables nest too deep');
     const contentType = negotiate(headers.accept) as string;
     const accountId = headers['x-account-id'];
     const request = {

@@ -57,7 +57,14 @@ export function createGraphqlRouter(options: GraphqlRouterOptions): Router {
 
   router.use(
     '/graphql',
-    express.json({ limit: options.bodyLimit ?? DEFAULT_BODY_LIMIT }),
+    express.json({
+      limit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+      // Before JSON.parse: a body nested past the limits is refused unparsed (see the error handler below).
+      verify: (_req, _res, bytes) => {
+        const tooDeep = options.limits.checkBody(bytes);
+        if (tooDeep) throw Object.assign(new Error('the request body nests too deep'), { status: 400, queryTooComplex: tooDeep });
+      },
+    }),
     expressMiddleware(options.apollo, {
       context: async ({ req }): Promise<RequestContext> => {
         const accountIdHeader = req.headers['x-account-id'];
@@ -66,7 +73,8 @@ export function createGraphqlRouter(options: GraphqlRouterOptions): Router {
           const caller = { authorization: req.headers.authorization, accountIdHeader: accountId, clientAddress: options.clientAddressOf(req) };
           const principal: Principal = await options.admitCaller(caller, req);
           const { query, variables } = graphqlParamsOf(req);
-          const tooComplex = (query === undefined ? null : options.limits.checkQuery(query)) ?? options.limits.checkVariables(variables);
+          // A POST body's nesting was checked before it was parsed (express.json's verify); a GET's variables are JSON text.
+          const tooComplex = (query === undefined ? null : options.limits.checkQuery(query)) ?? (req.method === 'GET' ? options.limits.checkVariables(variables) : null);
           // A GraphQLError with http status 400: Apollo answers it as it is, before parsing anything.
           if (tooComplex) throw tooComplex;
           return { principal, accountIdHeader: accountId, services: options.services, jobberExtensions: [] };
@@ -82,6 +90,12 @@ export function createGraphqlRouter(options: GraphqlRouterOptions): Router {
   // Bodies that are not JSON never reach Apollo: answer like GraphQL over HTTP does, 400 with a code.
   router.use('/graphql', (error: unknown, _req: Request, res: Response, next: NextFunction) => {
     const status = (error as { status?: number }).status;
+    const tooDeep = (error as { queryTooComplex?: GraphQLError }).queryTooComplex;
+    if (tooDeep) {
+      const { http: _http, ...extensions } = tooDeep.extensions;
+      res.status(400).json({ errors: [{ message: tooDeep.message, extensions }] });
+      return;
+    }
     if (typeof status === 'number' && status >= 400 && status < 500) {
       const message = status === 413 ? 'The request body is too large.' : 'The request body is not valid JSON.';
       res.status(status).json({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });

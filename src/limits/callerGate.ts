@@ -1,10 +1,12 @@
+import type { AccountSessions } from '../auth/accountSessions';
+import type { PartnerRegistry } from '../auth/partnerRegistry';
 import { isAnonymousAuthorization, resolvePrincipal, type PrincipalSources } from '../auth/resolvePrincipal';
-import { hashSecretToken, isSameSecret } from '../auth/secretTokens';
+import { hashSecretToken } from '../auth/secretTokens';
 import type { Clock } from '../core/deps';
 import { ErrorCode, GatewayError, isGatewayError } from '../errors/gatewayError';
 import type { Principal } from '../gateway/requestContext';
 import { budgetKeyOf } from './clientAddress';
-import { fullBucket, takeToken, tokensAt, type BucketRate, type BucketState } from './tokenBucket';
+import { fullBucket, takeToken, type BucketRate, type BucketState } from './tokenBucket';
 
 /** PARTNER_REQUESTS_PER_SECOND and PARTNER_REQUEST_BURST unless configured (README "Limits"). */
 export const DEFAULT_PARTNER_BUDGET: Readonly<BucketRate> = Object.freeze({ perSecond: 500, burst: 1000 });
@@ -19,7 +21,8 @@ export interface CallerRequest {
 }
 
 export interface CallerGateOptions {
-  principals: PrincipalSources;
+  /** The admin key and the lookups; `authenticate` must call `beforeStoreRead` before it reads the store (PartnerRegistry does). */
+  principals: { adminApiKey: string | undefined; partners: Pick<PartnerRegistry, 'authenticate'>; sessions: Pick<AccountSessions, 'resolve'> };
   clock: Clock;
   /** Requests one partner may make, its API keys and its account sessions together, in this process. null: no budget. */
   perPartner: BucketRate | null;
@@ -48,10 +51,11 @@ export interface CallerGate {
 /**
  * Budgets per process, in memory: a partner's bucket costs one Map lookup and no store round trip on
  * the hot path, so N gateway processes allow N times the budget (README "Limits"). Anonymous requests
- * (introspection) and failed credentials are counted per client address; when an address has none
- * left, its anonymous requests and its credentials that would need the store (unknown API keys, every
- * session token) are refused before any lookup, while API keys this process already verified still
- * pass. A credential that failed is remembered by its hash for a minute and refused without the store.
+ * (introspection) and failed credentials are counted per client address: a credential whose check needs
+ * the store (an API key this process has not verified lately, every session token) takes a token before
+ * the read and gives it back when valid, so when an address has none left its guesses are refused before
+ * any lookup, concurrent ones included, while API keys this process verified still pass. A credential
+ * that failed is remembered by its hash for a minute and refused without the store.
  */
 export function createCallerGate(options: CallerGateOptions): CallerGate {
   const { principals, clock, perPartner, perClient } = options;
@@ -73,12 +77,6 @@ export function createCallerGate(options: CallerGateOptions): CallerGate {
     clients.set(key, bucket);
     if (clients.size > maxClients) clients.delete(clients.keys().next().value as string);
     return takeToken(bucket, now, perClient);
-  }
-
-  function isClientSpent(address: string): boolean {
-    if (!perClient || clients.size === 0) return false;
-    const bucket = clients.get(budgetKeyOf(address));
-    return bucket !== undefined && tokensAt(bucket, clock.now(), perClient) < 1;
   }
 
   function clientRefused(retryAfterMs: number): GatewayError {
@@ -103,12 +101,9 @@ export function createCallerGate(options: CallerGateOptions): CallerGate {
     }
   }
 
-  /** A credential this process can accept without the store: the admin key, or an API key it already verified. */
-  function isKnownCredential(authorization: string): boolean {
-    const credential = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
-    if (credential === undefined) return false;
-    if (principals.adminApiKey && isSameSecret(credential, principals.adminApiKey)) return true;
-    return credential.startsWith('jgp_') && principals.partners.isKnownKey(credential);
+  function refundClient(address: string): void {
+    const bucket = perClient ? clients.get(budgetKeyOf(address)) : undefined;
+    if (perClient && bucket) bucket.tokens = Math.min(perClient.burst, bucket.tokens + 1);
   }
 
   function rememberedFailure(hash: string): string | undefined {
@@ -119,6 +114,11 @@ export function createCallerGate(options: CallerGateOptions): CallerGate {
     return undefined;
   }
 
+  /**
+   * The credential's principal. A lookup that needs the store (an API key this process has not verified
+   * lately, any session token) first takes a token from the client's budget, so concurrent guesses are
+   * counted before they are read, not after; a credential that turns out valid gives it back.
+   */
   async function resolveCredentials(request: CallerRequest, authorization: string): Promise<Principal> {
     // Hashing costs ~2 µs: only while some failed credential is remembered.
     const hash = unknown.size > 0 ? hashSecretToken(authorization) : undefined;
@@ -128,16 +128,34 @@ export function createCallerGate(options: CallerGateOptions): CallerGate {
       if (retryAfterMs > 0) throw clientRefused(retryAfterMs);
       throw new GatewayError(ErrorCode.UNAUTHENTICATED, failedBefore);
     }
-    if (isClientSpent(request.clientAddress) && !isKnownCredential(authorization)) {
-      throw clientRefused(chargeClient(request.clientAddress) || 1);
-    }
+    let charged = false;
+    const beforeStoreRead = () => {
+      const retryAfterMs = chargeClient(request.clientAddress);
+      if (retryAfterMs > 0) throw clientRefused(retryAfterMs);
+      charged = perClient !== null;
+    };
+    const sources: PrincipalSources = {
+      adminApiKey: principals.adminApiKey,
+      partners: { authenticate: (apiKey) => principals.partners.authenticate(apiKey, beforeStoreRead) },
+      sessions: {
+        resolve: (token) => {
+          beforeStoreRead();
+          return principals.sessions.resolve(token);
+        },
+      },
+    };
     try {
-      return await resolvePrincipal(authorization, request.accountIdHeader, principals);
+      const principal = await resolvePrincipal(authorization, request.accountIdHeader, sources);
+      if (charged) refundClient(request.clientAddress);
+      return principal;
     } catch (error) {
       if (isGatewayError(error) && error.code === ErrorCode.UNAUTHENTICATED) {
         if (unknown.size >= maxUnknown) unknown.delete(unknown.keys().next().value as string);
         unknown.set(hash ?? hashSecretToken(authorization), { message: error.message, until: clock.now() + unknownTtlMs });
-        chargeClient(request.clientAddress);
+        if (!charged) chargeClient(request.clientAddress);
+      } else if (charged) {
+        // A valid credential refused for another reason (a disabled partner) or a store outage: not a guess.
+        refundClient(request.clientAddress);
       }
       throw error;
     }

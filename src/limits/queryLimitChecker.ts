@@ -1,7 +1,7 @@
 import type { GraphQLError } from 'graphql';
 import { parseWithinLimits } from './parseWithinLimits';
-import { buildQueryTooComplexError, type QueryLimits, type QueryLimitViolation } from './queryLimits';
-import { maxBracketNesting } from './scanQueryText';
+import { exceedsJsonNesting } from './jsonNesting';
+import { buildQueryTooComplexError, maxBodyNesting, maxVariablesNesting, type QueryLimits, type QueryLimitViolation } from './queryLimits';
 import { exceedsNesting } from './valueNesting';
 
 export interface QueryLimitCheckerOptions {
@@ -18,11 +18,13 @@ export interface QueryLimitChecker {
   /** The QUERY_TOO_COMPLEX error for a query text past a limit, or null (within them, or not GraphQL: Apollo reports that). */
   checkQuery(query: string): GraphQLError | null;
   /**
-   * The QUERY_TOO_COMPLEX error (maxDepth) for variables nested deeper than a query's text may nest
-   * (maxBracketNesting), or null. A GET's variables come as JSON text: text that does not parse is left
+   * The QUERY_TOO_COMPLEX error (maxDepth) for variables whose values nest deeper than a query's text may
+   * (maxVariablesNesting), or null. A GET's variables come as JSON text: text that does not parse is left
    * to Apollo.
    */
   checkVariables(variables: unknown): GraphQLError | null;
+  /** The same for a raw JSON body nested deeper than maxBodyNesting, before anything parses it. */
+  checkBody(bytes: Uint8Array): GraphQLError | null;
 }
 
 /**
@@ -40,7 +42,7 @@ export function createQueryLimitChecker(options: QueryLimitCheckerOptions): Quer
   const verdicts = new Map<string, QueryLimitViolation | null>();
   let bytes = 0;
 
-  const maxNesting = maxBracketNesting(options.limits.maxDepth);
+  const maxNesting = maxVariablesNesting(options.limits.maxDepth);
 
   const checkQuery = (query: string): GraphQLError | null => {
     const known = verdicts.get(query);
@@ -75,5 +77,9 @@ export function createQueryLimitChecker(options: QueryLimitCheckerOptions): Quer
     return exceedsNesting(value, maxNesting) ? buildQueryTooComplexError({ limit: 'maxDepth', maximum: options.limits.maxDepth }) : null;
   };
 
-  return { checkQuery, checkVariables };
+  const bodyNesting = maxBodyNesting(options.limits.maxDepth);
+  const checkBody = (bytes: Uint8Array): GraphQLError | null =>
+    exceedsJsonNesting(bytes, bodyNesting) ? buildQueryTooComplexError({ limit: 'maxDepth', maximum: options.limits.maxDepth }) : null;
+
+  return { checkQuery, checkVariables, checkBody };
 }

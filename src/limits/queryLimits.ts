@@ -79,6 +79,25 @@ export function buildQueryTooComplexError(violation: QueryLimitViolation): Graph
   });
 }
 
+/** The answer's body for a violation found before GraphQL is involved (a request body nested too deep), as Apollo writes the error. */
+export function buildQueryTooComplexBody(violation: QueryLimitViolation): { errors: [{ message: string; extensions: Record<string, unknown> }] } {
+  const { http: _http, ...extensions } = buildQueryTooComplexError(violation).extensions;
+  return { errors: [{ message: buildQueryTooComplexError(violation).message, extensions }] };
+}
+
+/**
+ * How deep a JSON request body may nest: the body object, its variables object, and each variable's value
+ * as deep as a query's text may nest (maxBracketNesting: 2 × maxDepth + 2).
+ */
+export function maxBodyNesting(maxDepth: number): number {
+  return 2 * maxDepth + 4;
+}
+
+/** How deep a variables object may nest (the object itself, then values as deep as a query's text may nest). */
+export function maxVariablesNesting(maxDepth: number): number {
+  return 2 * maxDepth + 3;
+}
+
 /** `limits` with the defaults filled in. */
 export function withDefaultLimits(limits: Partial<QueryLimits> = {}): QueryLimits {
   const filled = { ...DEFAULT_QUERY_LIMITS };

@@ -138,6 +138,22 @@ describe('callerGate: request budgets and unauthenticated bounds', () => {
     expect((await refusal(callers.admit(asKey('jgp_unknown-next', '203.0.113.67')))).code).toBe('UNAUTHENTICATED');
   });
 
+  test('when 20 unknown keys arrive at once from an address with a burst of 5, then only 5 reach the store and the rest are RATE_LIMITED', async () => {
+    const callers = gate(null, { perSecond: 0.5, burst: 5 });
+    counted.calls.length = 0;
+    const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => refusal(callers.admit(asKey(`jgp_concurrent-guess-${i}`, '203.0.113.80')))));
+    expect(outcomes.filter((outcome) => outcome.code === 'UNAUTHENTICATED')).toHaveLength(5);
+    expect(outcomes.filter((outcome) => outcome.code === 'RATE_LIMITED')).toHaveLength(15);
+    expect(counted.calls.filter((call) => call === 'get')).toHaveLength(5);
+  });
+
+  test('when a session token arrives from an address with budget left, then it passes and its token is given back', async () => {
+    const callers = gate(null, { perSecond: 0.5, burst: 1 });
+    for (let i = 0; i < 3; i++) expect((await callers.admit(asKey(sessionA, '203.0.113.81'))).kind).toBe('session');
+    expect((await refusal(callers.admit(asKey('jgs_not-a-session', '203.0.113.81')))).code).toBe('UNAUTHENTICATED');
+    expect((await refusal(callers.admit(asKey(sessionA, '203.0.113.81')))).code).toBe('RATE_LIMITED');
+  });
+
   test('when the same unknown key comes again, then it is refused with the same message without reading the store', async () => {
     const callers = gate(null, null);
     const first = callers.admit(asKey('jgp_typo-of-a-key'));

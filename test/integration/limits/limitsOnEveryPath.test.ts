@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { getIntrospectionQuery } from 'graphql';
 import { createSandbox, type Sandbox } from '../../../src/sandbox/sandbox';
 import { createTestPartner, installAccount, postGraphql, startTestGateway, type TestGateway, type TestPartner } from '../../support/testGateway';
@@ -60,6 +61,29 @@ describe.each([
     });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { errors: { extensions: unknown }[] }).errors[0]?.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', limit: 'maxDepth', maximum: 20 });
+  });
+
+  test('when a GET carries variables nested 50 levels, then 400 QUERY_TOO_COMPLEX names maxDepth', async () => {
+    const search = new URLSearchParams({ query: '{ account { id } }', variables: `{"v":${'['.repeat(50)}${']'.repeat(50)}}` });
+    const response = await fetch(`${gateway.url}/graphql?${search}`, { headers: { accept: 'application/json', ...partner.headers('acct') } });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { errors: { extensions: unknown }[] }).errors[0]?.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', limit: 'maxDepth', maximum: 20 });
+  });
+
+  test('when a gzip body inflates to JSON nested 100 000 levels (what the fast path does not read), then 400 QUERY_TOO_COMPLEX', async () => {
+    const response = await fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', ...partner.headers('acct') },
+      body: gzipSync(`{"query":"{ account { id } }","variables":{"v":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`),
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { errors: { extensions: unknown }[] }).errors[0]?.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', limit: 'maxDepth', maximum: 20 });
+  });
+
+  test('when variables nest exactly as deep as allowed, then the request is served', async () => {
+    const answer = await postGraphql(gateway.url, { query: '{ account { id } }', variables: { v: JSON.parse(`${'['.repeat(42)}${']'.repeat(42)}`) as unknown } }, partner.headers('acct'));
+    expect(answer.status).toBe(200);
+    expect(answer.body.errors).toBeUndefined();
   });
 
   test('when a subscription is sent, then 400 BAD_REQUEST says none are served', async () => {
