@@ -74,6 +74,7 @@ export type AppConfig = Pick<
       | 'jobberWebhookMaxAgeMs'
       | 'localMaxStoreReads'
       | 'queryLimits'
+      | 'maxBodyBytes'
       | 'partnerBudget'
       | 'unauthenticatedBudget'
       | 'trustProxyHops'
@@ -266,9 +267,11 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
           startPhase: telemetry.startPhase,
         });
   // /graphql first: it is the hot route, and the other routers would only pass it along.
+  const maxBodyBytes = config.maxBodyBytes ?? parseByteSize(DEFAULT_BODY_LIMIT);
   web.use(
     createGraphqlRouter({
       apollo,
+      bodyLimit: maxBodyBytes,
       services,
       admitCaller: callers.admit,
       clientAddressOf: addressOf,
@@ -305,7 +308,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     ? createGraphqlFrontDoor({
         fastPath,
         fallback: web,
-        bodyLimitBytes: parseByteSize(DEFAULT_BODY_LIMIT),
+        bodyLimitBytes: maxBodyBytes,
         // The request observer (telemetry.wrap) counts every response, the front door's included.
         onOutcome: (outcome) => telemetry.noteFastPathOutcome(outcome),
         onError: (error) => logger.error({ err: error }, 'unexpected error in the fast path'),

@@ -51,6 +51,8 @@ const envSchema = z
     QUERY_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(DEFAULT_QUERY_LIMITS.maxDirectives),
     QUERY_MAX_SELECTIONS: positiveInt.default(DEFAULT_QUERY_LIMITS.maxSelections),
     QUERY_MAX_FIELD_REPEATS: positiveInt.default(DEFAULT_QUERY_LIMITS.maxFieldRepeats),
+    /** Largest `/graphql` request body (bytes), after decompression. */
+    GRAPHQL_MAX_BODY_BYTES: positiveInt.default(1024 * 1024),
     /** Request budgets per process (src/limits/callerGate.ts); a rate of 0 turns that budget off. */
     PARTNER_REQUESTS_PER_SECOND: z.coerce.number().min(0).default(DEFAULT_PARTNER_BUDGET.perSecond),
     PARTNER_REQUEST_BURST: positiveInt.default(DEFAULT_PARTNER_BUDGET.burst),
@@ -121,6 +123,8 @@ export interface Config {
   queryCostMaxNodes: number;
   /** Distinct store-reading local fields one operation may select; past it: TOO_MANY_STORE_READS. */
   localMaxStoreReads: number;
+  /** Largest `/graphql` request body in bytes (after decompression); larger: 413. */
+  maxBodyBytes: number;
   /** Parser and validation limits; past one: QUERY_TOO_COMPLEX (400). */
   queryLimits: QueryLimits;
   /** Requests per partner (keys and sessions together) per process; null = no budget. Past it: RATE_LIMITED (429). */
@@ -183,6 +187,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       maxQueryCost: e.QUERY_MAX_COST,
       queryCostMaxNodes: e.QUERY_COST_MAX_NODES,
       localMaxStoreReads: e.LOCAL_MAX_STORE_READS,
+      maxBodyBytes: e.GRAPHQL_MAX_BODY_BYTES,
       queryLimits: {
         maxTokens: e.QUERY_MAX_TOKENS,
         maxDepth: e.QUERY_MAX_DEPTH,

@@ -25,8 +25,8 @@ export interface GraphqlRouterOptions {
   clientAddressOf(req: Request): string;
   /** The parser and validation limits (createQueryLimitChecker), checked after the caller is admitted and before Apollo parses. */
   limits: QueryLimitChecker;
-  /** Largest accepted request body. Default DEFAULT_BODY_LIMIT. */
-  bodyLimit?: string;
+  /** Largest accepted request body (after decompression): bytes, or a size like '1mb'. Default DEFAULT_BODY_LIMIT. */
+  bodyLimit?: string | number;
   /** What the explorer opens with (explorerPage.ts); default: empty headers. */
   explorer?: ExplorerPageOptions;
 }

@@ -43,7 +43,7 @@ describe('hostile inputs against a gateway process', () => {
     if (hostileCase.prepare) await hostileCase.prepare(context);
     const before = hostileCase.prepare ? await settledSnapshot(redis) : await snapshotRedis(redis);
 
-    monitor.begin();
+    await monitor.begin();
     const answer = await hostileCase.send(context);
     const health = await monitor.end();
 

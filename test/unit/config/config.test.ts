@@ -81,6 +81,7 @@ describe('loadConfig', () => {
       partnerBudget: { perSecond: 500, burst: 1000 },
       unauthenticatedBudget: { perSecond: 1, burst: 30 },
       trustProxyHops: 0,
+      maxBodyBytes: 1_048_576,
     });
   });
 
@@ -94,12 +95,14 @@ describe('loadConfig', () => {
       UNAUTHENTICATED_REQUESTS_PER_SECOND: '0.5',
       UNAUTHENTICATED_REQUEST_BURST: '4',
       TRUST_PROXY_HOPS: '1',
+      GRAPHQL_MAX_BODY_BYTES: '262144',
     });
     expect(set.ok && set.config).toMatchObject({
       queryLimits: { maxTokens: 800, maxDepth: 8, maxAliases: 0, maxRootFields: 30, maxFieldRepeats: 4 },
       partnerBudget: null,
       unauthenticatedBudget: { perSecond: 0.5, burst: 4 },
       trustProxyHops: 1,
+      maxBodyBytes: 262_144,
     });
     const bad = loadConfig({ QUERY_MAX_TOKENS: '0', QUERY_MAX_DEPTH: 'deep', PARTNER_REQUESTS_PER_SECOND: '-1', PARTNER_REQUEST_BURST: '0', TRUST_PROXY_HOPS: '1.5' });
     expect(bad.ok).toBe(false);

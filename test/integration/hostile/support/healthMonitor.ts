@@ -15,18 +15,18 @@ export interface HealthWindow {
 }
 
 export interface HealthMonitor {
-  /** Marks the start of a case. */
-  begin(): void;
+  /** Marks the start of a case; resolves once a poll is in flight (so at least one overlaps the case). */
+  begin(): Promise<void>;
   /** Marks its end, waits until every poll in flight has answered, and returns the polls that overlapped. */
   end(): Promise<HealthWindow>;
   close(): Promise<void>;
 }
 
 /**
- * Polls `GET <url>/healthz` without pause (one request at a time, a fresh connection each: a kept-alive
- * socket could queue behind nothing here, but a new one shows accept latency too) from a worker thread: its
- * event loop is not the test's, so what it measures is the gateway process's answer time, not this
- * process's own load (the sandbox and the case's client run on the main thread).
+ * Polls `GET <url>/healthz` one request at a time, 2 ms apart, each on a fresh connection (so accepting it
+ * is measured too), from a worker thread: its event loop is not the test's, so what it measures is the
+ * gateway process's answer time, not this process's own load (the sandbox and the case's client run on
+ * the main thread). `begin` makes sure a poll is in flight before the case sends anything.
  */
 export function startHealthMonitor(url: string): HealthMonitor {
   const source = `
@@ -34,23 +34,37 @@ export function startHealthMonitor(url: string): HealthMonitor {
     const http = require('node:http');
     const now = () => performance.timeOrigin + performance.now();
     let stopped = false;
-    parentPort.on('message', (message) => { if (message === 'stop') stopped = true; });
+    let inFlight = false;
+    let timer;
+    parentPort.on('message', (message) => {
+      if (message === 'stop') stopped = true;
+      // 'begin': a poll must be in flight now; start one at once if the loop is between two.
+      if (message === 'begin') {
+        if (!inFlight) { clearTimeout(timer); poll(); }
+        parentPort.postMessage({ begun: true });
+      }
+    });
+    const next = () => { inFlight = false; timer = setTimeout(poll, 2); };
     const poll = () => {
       if (stopped) return parentPort.close();
+      inFlight = true;
       const start = now();
       const req = http.get(workerData.url + '/healthz', { agent: false, timeout: 5000 }, (res) => {
         res.resume();
-        res.on('end', () => { parentPort.postMessage({ start, end: now(), status: res.statusCode }); setTimeout(poll, 2); });
+        res.on('end', () => { parentPort.postMessage({ start, end: now(), status: res.statusCode }); next(); });
       });
       req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', () => { parentPort.postMessage({ start, end: now(), status: 0 }); setTimeout(poll, 2); });
+      req.on('error', () => { parentPort.postMessage({ start, end: now(), status: 0 }); next(); });
     };
     poll();
   `;
   const worker = new Worker(source, { eval: true, workerData: { url } });
   const polls: HealthPoll[] = [];
   const waiters: (() => void)[] = [];
-  worker.on('message', (poll: HealthPoll) => {
+  let begun: (() => void) | undefined;
+  worker.on('message', (message: HealthPoll | { begun: true }) => {
+    if ('begun' in message) return begun?.();
+    const poll = message;
     polls.push(poll);
     if (polls.length > 10_000) polls.splice(0, 5_000);
     for (const wake of waiters.splice(0)) wake();
@@ -59,7 +73,11 @@ export function startHealthMonitor(url: string): HealthMonitor {
   let began = 0;
 
   return {
-    begin() {
+    async begin() {
+      await new Promise<void>((resolve) => {
+        begun = resolve;
+        worker.postMessage('begin');
+      });
       began = now();
     },
     async end() {
