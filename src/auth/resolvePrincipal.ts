@@ -15,12 +15,15 @@ export interface PrincipalSources {
 /**
  * Decides who is calling from the `Authorization` header. No header (or an empty "Bearer ") = anonymous (allowed only for
  * introspection); a header that names nobody = UNAUTHENTICATED (401); a session used with another
- * account's `X-Account-Id` = FORBIDDEN (403). Never echoes the credential.
+ * account's `X-Account-Id` = FORBIDDEN (403). Never echoes the credential. `beforeStoreRead` runs (and may
+ * throw, to refuse first) right before a lookup that reads the store: a session, or an API key not verified
+ * in memory lately (callerGate charges the client's budget there).
  */
 export async function resolvePrincipal(
   authorization: string | undefined,
   accountIdHeader: string | undefined,
   sources: PrincipalSources,
+  beforeStoreRead?: () => void,
 ): Promise<Principal> {
   if (authorization === undefined || isAnonymousAuthorization(authorization)) return { kind: 'anonymous' };
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
@@ -30,13 +33,14 @@ export async function resolvePrincipal(
   const credential = match[1];
   if (sources.adminApiKey && isSameSecret(credential, sources.adminApiKey)) return { kind: 'admin' };
   if (credential.startsWith('jgs_')) {
+    beforeStoreRead?.();
     const resolved = await sources.sessions.resolve(credential);
     if (!resolved.ok) throw sessionRefused(resolved.reason);
     assertSessionAccount(resolved.ref, accountIdHeader);
     return { kind: 'session', ref: resolved.ref };
   }
   if (credential.startsWith('jgp_')) {
-    const verified = await sources.partners.authenticate(credential);
+    const verified = await sources.partners.authenticate(credential, beforeStoreRead);
     if (verified?.partner.disabled) throw new GatewayError(ErrorCode.FORBIDDEN, DISABLED_MESSAGE);
     if (verified) return { kind: 'partner', partner: verified.partner, keyId: verified.keyId };
   }

@@ -1,6 +1,6 @@
 import type { AccountSessions } from '../auth/accountSessions';
 import type { PartnerRegistry } from '../auth/partnerRegistry';
-import { isAnonymousAuthorization, resolvePrincipal, type PrincipalSources } from '../auth/resolvePrincipal';
+import { isAnonymousAuthorization, resolvePrincipal } from '../auth/resolvePrincipal';
 import { hashSecretToken } from '../auth/secretTokens';
 import type { Clock } from '../core/deps';
 import { ErrorCode, GatewayError, isGatewayError } from '../errors/gatewayError';
@@ -12,6 +12,12 @@ import { fullBucket, takeToken, type BucketRate, type BucketState } from './toke
 export const DEFAULT_PARTNER_BUDGET: Readonly<BucketRate> = Object.freeze({ perSecond: 500, burst: 1000 });
 /** UNAUTHENTICATED_REQUESTS_PER_SECOND and UNAUTHENTICATED_REQUEST_BURST unless configured (README "Limits"). */
 export const DEFAULT_UNAUTHENTICATED_BUDGET: Readonly<BucketRate> = Object.freeze({ perSecond: 1, burst: 30 });
+
+const MAX_PARTNER_BUCKETS = 100_000;
+
+/** Where an admission is remembered: a symbol-keyed slot on the ticket object (the request), cheaper than a WeakMap per request. */
+const ADMITTED = Symbol('admitted principal');
+type Admitted = { [ADMITTED]?: Principal };
 
 /** What the gate needs of one request: its credentials and the client address (clientAddressOf). */
 export interface CallerRequest {
@@ -65,7 +71,6 @@ export function createCallerGate(options: CallerGateOptions): CallerGate {
   const partners = new Map<string, BucketState>();
   const clients = new Map<string, BucketState>();
   const unknown = new Map<string, { message: string; until: number }>();
-  const admitted = new WeakMap<object, Principal>();
 
   /** 0 when the client had a token (taken), else the ms until it has one. */
   function chargeClient(address: string): number {
@@ -90,7 +95,8 @@ export function createCallerGate(options: CallerGateOptions): CallerGate {
     const now = clock.now();
     let bucket = partners.get(partnerId);
     if (!bucket) {
-      if (partners.size >= maxClients * 10) partners.clear();
+      // One bucket per partner that called; a flood of partners is not possible (each needs a key), so a plain bound.
+      if (partners.size >= MAX_PARTNER_BUCKETS) partners.clear();
       partners.set(partnerId, (bucket = fullBucket(perPartner, now)));
     }
     const retryAfterMs = takeToken(bucket, now, perPartner);
@@ -115,11 +121,12 @@ export function createCallerGate(options: CallerGateOptions): CallerGate {
   }
 
   /**
-   * The credential's principal. A lookup that needs the store (an API key this process has not verified
-   * lately, any session token) first takes a token from the client's budget, so concurrent guesses are
-   * counted before they are read, not after; a credential that turns out valid gives it back.
+   * The credential's principal, within the budgets, remembered on `holder`. A lookup that needs the store
+   * (an API key this process has not verified lately, any session token) first takes a token from the
+   * client's budget, so concurrent guesses are counted before they are read, not after; a credential that
+   * turns out valid gives it back.
    */
-  async function resolveCredentials(request: CallerRequest, authorization: string): Promise<Principal> {
+  async function resolveCredentials(request: CallerRequest, authorization: string, holder: Admitted): Promise<Principal> {
     // Hashing costs ~2 µs: only while some failed credential is remembered.
     const hash = unknown.size > 0 ? hashSecretToken(authorization) : undefined;
     const failedBefore = hash === undefined ? undefined : rememberedFailure(hash);
@@ -134,20 +141,9 @@ export function createCallerGate(options: CallerGateOptions): CallerGate {
       if (retryAfterMs > 0) throw clientRefused(retryAfterMs);
       charged = perClient !== null;
     };
-    const sources: PrincipalSources = {
-      adminApiKey: principals.adminApiKey,
-      partners: { authenticate: (apiKey) => principals.partners.authenticate(apiKey, beforeStoreRead) },
-      sessions: {
-        resolve: (token) => {
-          beforeStoreRead();
-          return principals.sessions.resolve(token);
-        },
-      },
-    };
+    let principal: Principal;
     try {
-      const principal = await resolvePrincipal(authorization, request.accountIdHeader, sources);
-      if (charged) refundClient(request.clientAddress);
-      return principal;
+      principal = await resolvePrincipal(authorization, request.accountIdHeader, principals, beforeStoreRead);
     } catch (error) {
       if (isGatewayError(error) && error.code === ErrorCode.UNAUTHENTICATED) {
         if (unknown.size >= maxUnknown) unknown.delete(unknown.keys().next().value as string);
@@ -159,30 +155,30 @@ export function createCallerGate(options: CallerGateOptions): CallerGate {
       }
       throw error;
     }
+    if (charged) refundClient(request.clientAddress);
+    if (principal.kind === 'partner') chargePartner(principal.partner.id);
+    else if (principal.kind === 'session') chargePartner(principal.ref.partnerId);
+    holder[ADMITTED] = principal;
+    return principal;
   }
 
   return {
-    async admit(request, ticket = request) {
-      const known = admitted.get(ticket);
-      if (known) return known;
+    admit(request, ticket = request) {
+      const holder = ticket as Admitted;
+      const known = holder[ADMITTED];
+      if (known) return Promise.resolve(known);
       const { authorization } = request;
-      let principal: Principal;
-      if (authorization === undefined || isAnonymousAuthorization(authorization)) {
-        const retryAfterMs = chargeClient(request.clientAddress);
-        if (retryAfterMs > 0) throw clientRefused(retryAfterMs);
-        principal = { kind: 'anonymous' };
-      } else {
-        principal = await resolveCredentials(request, authorization);
-        if (principal.kind === 'partner') chargePartner(principal.partner.id);
-        else if (principal.kind === 'session') chargePartner(principal.ref.partnerId);
-      }
-      admitted.set(ticket, principal);
-      return principal;
+      if (authorization !== undefined && !isAnonymousAuthorization(authorization)) return resolveCredentials(request, authorization, holder);
+      const retryAfterMs = chargeClient(request.clientAddress);
+      if (retryAfterMs > 0) return Promise.reject(clientRefused(retryAfterMs));
+      const anonymous: Principal = { kind: 'anonymous' };
+      holder[ADMITTED] = anonymous;
+      return Promise.resolve(anonymous);
     },
 
     carryOver(from, to) {
-      const principal = admitted.get(from);
-      if (principal) admitted.set(to, principal);
+      const principal = (from as Admitted)[ADMITTED];
+      if (principal) (to as Admitted)[ADMITTED] = principal;
     },
   };
 }
