@@ -252,6 +252,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     clock,
     perPartner: config.partnerBudget === undefined ? DEFAULT_PARTNER_BUDGET : config.partnerBudget,
     perClient: config.unauthenticatedBudget === undefined ? DEFAULT_UNAUTHENTICATED_BUDGET : config.unauthenticatedBudget,
+    unknownCredentialTtlMs: recheckMs,
   });
   const trustProxyHops = config.trustProxyHops ?? 0;
   const addressOf = (req: IncomingMessage) => clientAddressOf(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustProxyHops);

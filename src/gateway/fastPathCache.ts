@@ -74,7 +74,7 @@ export function createFastPathCache(options: FastPathCacheOptions): FastPathCach
     if (within.kind === 'syntax') return stitch('does not parse');
     if (within.kind === 'too_complex') return stitch(`past the ${String(within.error.extensions.limit)} limit`);
     const parsed: DocumentNode = within.document;
-    if (validate(options.gatewaySchema, parsed).length > 0) return stitch('not valid');
+    if (!isValid(options.gatewaySchema, parsed)) return stitch('not valid');
     const operations = parsed.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
     if (operations.length > maxOperations) return stitch(`more than ${maxOperations} operations`);
     const names: (string | null)[] = operations.length === 1 ? [null] : [];
@@ -88,14 +88,14 @@ export function createFastPathCache(options: FastPathCacheOptions): FastPathCach
       if (decision.kind === 'stitch') {
         lookups.set(key, decision);
       } else if (decision.kind === 'forward') {
-        validForJobber ??= validate(options.jobberSchema, light).length === 0;
+        validForJobber ??= isValid(options.jobberSchema, light);
         const operation = lightOperation(light, parsed, decision.operation);
         lookups.set(key, validForJobber ? { kind: 'forward', document: light, operation, isMutation: decision.isMutation } : { kind: 'stitch', reason: 'not valid for Jobber alone' });
       } else {
         // Both halves are checked against the schema that will run them: a cut that is not valid is never sent.
         const { split } = decision;
-        if (validate(options.jobberSchema, split.jobberDocument).length > 0) lookups.set(key, { kind: 'stitch', reason: 'the Jobber half is not valid' });
-        else if (validate(options.localSchema, split.localDocument).length > 0) lookups.set(key, { kind: 'stitch', reason: 'the local half is not valid' });
+        if (!isValid(options.jobberSchema, split.jobberDocument)) lookups.set(key, { kind: 'stitch', reason: 'the Jobber half is not valid' });
+        else if (!isValid(options.localSchema, split.localDocument)) lookups.set(key, { kind: 'stitch', reason: 'the local half is not valid' });
         else lookups.set(key, { kind: 'split', document: light, operation: lightOperation(light, parsed, decision.operation), split });
       }
     }
@@ -129,6 +129,15 @@ export function createFastPathCache(options: FastPathCacheOptions): FastPathCach
       return bytes;
     },
   };
+}
+
+/**
+ * Valid or not: the fast path only decides, Apollo reports the errors of what it hands over. Validation
+ * stops at the first error, so an invalid document (a thousand unknown fields) is not checked through
+ * twice with all its errors, once here and once by Apollo.
+ */
+function isValid(schema: GraphQLSchema, document: DocumentNode): boolean {
+  return validate(schema, document, undefined, { maxErrors: 1 }).length === 0;
 }
 
 /** The copy in `light` of `operation` (a definition of `parsed`, same index). */

@@ -38,7 +38,10 @@ export interface CallerGateOptions {
   maxClients?: number;
   /** Credentials that failed, remembered by hash so a repeated one costs no store read. Default 10000. */
   maxUnknownCredentials?: number;
-  /** How long a failed credential is remembered (ms). Default 60000. */
+  /**
+   * How long a failed credential is remembered (ms): as long as the other caches trust memory
+   * (CACHE_RECHECK_MS), so a remembered refusal is never staler than a remembered acceptance. Default 2000.
+   */
   unknownCredentialTtlMs?: number;
 }
 
@@ -61,13 +64,14 @@ export interface CallerGate {
  * the store (an API key this process has not verified lately, every session token) takes a token before
  * the read and gives it back when valid, so when an address has none left its guesses are refused before
  * any lookup, concurrent ones included, while API keys this process verified still pass. A credential
- * that failed is remembered by its hash for a minute and refused without the store.
+ * that failed is remembered by its hash (for CACHE_RECHECK_MS) and refused again without the store and
+ * without charging the address: it costs nothing.
  */
 export function createCallerGate(options: CallerGateOptions): CallerGate {
   const { principals, clock, perPartner, perClient } = options;
   const maxClients = options.maxClients ?? 10_000;
   const maxUnknown = options.maxUnknownCredentials ?? 10_000;
-  const unknownTtlMs = options.unknownCredentialTtlMs ?? 60_000;
+  const unknownTtlMs = options.unknownCredentialTtlMs ?? 2_000;
   const partners = new Map<string, BucketState>();
   const clients = new Map<string, BucketState>();
   const unknown = new Map<string, { message: string; until: number }>();
@@ -130,11 +134,8 @@ export function createCallerGate(options: CallerGateOptions): CallerGate {
     // Hashing costs ~2 µs: only while some failed credential is remembered.
     const hash = unknown.size > 0 ? hashSecretToken(authorization) : undefined;
     const failedBefore = hash === undefined ? undefined : rememberedFailure(hash);
-    if (failedBefore !== undefined) {
-      const retryAfterMs = chargeClient(request.clientAddress);
-      if (retryAfterMs > 0) throw clientRefused(retryAfterMs);
-      throw new GatewayError(ErrorCode.UNAUTHENTICATED, failedBefore);
-    }
+    // Refused from memory: it costs no store read, so it takes nothing from the client's budget.
+    if (failedBefore !== undefined) throw new GatewayError(ErrorCode.UNAUTHENTICATED, failedBefore);
     let charged = false;
     const beforeStoreRead = () => {
       const retryAfterMs = chargeClient(request.clientAddress);

@@ -74,11 +74,13 @@ export function startHealthMonitor(url: string): HealthMonitor {
 
   return {
     async begin() {
+      // The window opens before the worker is asked: the poll in flight when it reads the message (or the
+      // one it starts then) ends inside the window.
+      began = now();
       await new Promise<void>((resolve) => {
         begun = resolve;
         worker.postMessage('begin');
       });
-      began = now();
     },
     async end() {
       const ended = now();
