@@ -1,6 +1,4 @@
-import type { AccountSessions } from '../auth/accountSessions';
-import type { PartnerRegistry } from '../auth/partnerRegistry';
-import { isAnonymousAuthorization, resolvePrincipal } from '../auth/resolvePrincipal';
+import { isAnonymousAuthorization, resolvePrincipal, type PrincipalSources } from '../auth/resolvePrincipal';
 import { hashSecretToken } from '../auth/secretTokens';
 import type { Clock } from '../core/deps';
 import { ErrorCode, GatewayError, isGatewayError } from '../errors/gatewayError';
@@ -28,7 +26,7 @@ export interface CallerRequest {
 
 export interface CallerGateOptions {
   /** The admin key and the lookups; `authenticate` must call `beforeStoreRead` before it reads the store (PartnerRegistry does). */
-  principals: { adminApiKey: string | undefined; partners: Pick<PartnerRegistry, 'authenticate'>; sessions: Pick<AccountSessions, 'resolve'> };
+  principals: PrincipalSources;
   clock: Clock;
   /** Requests one partner may make, its API keys and its account sessions together, in this process. null: no budget. */
   perPartner: BucketRate | null;
