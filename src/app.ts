@@ -1,4 +1,4 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import express from 'express';
 import { createAccountSessions } from './auth/accountSessions';
@@ -34,6 +34,11 @@ import { createGatewayMetrics, type GatewayMetrics } from './observability/gatew
 import { createGatewayTelemetry } from './observability/gatewayTelemetry';
 import type { Tracing } from './observability/tracing';
 import { createInstallationCounter } from './connector/installationCounter';
+import { createCallerGate, DEFAULT_PARTNER_BUDGET, DEFAULT_UNAUTHENTICATED_BUDGET } from './limits/callerGate';
+import { clientAddressOf } from './limits/clientAddress';
+import { withDefaultLimits } from './limits/queryLimits';
+import { createIntrospectionCachePlugin } from './limits/introspectionCachePlugin';
+import { createQueryLimitChecker } from './limits/queryLimitChecker';
 import type { Registry } from 'prom-client';
 import { createRateLimiter } from './ratelimit/createRateLimiter';
 import { createInvalidationChannel } from './store/invalidationChannel';
@@ -76,6 +81,11 @@ export type AppConfig = Pick<
       | 'localMaxStoreReads'
       | 'trustedDocumentsMax'
       | 'trustedDocumentMaxBytes'
+      | 'queryLimits'
+      | 'maxBodyBytes'
+      | 'partnerBudget'
+      | 'unauthenticatedBudget'
+      | 'trustProxyHops'
     >
   >;
 
@@ -237,13 +247,16 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
 
   const localSchema = buildLocalSchema(loadLocalTypeDefs(), config.localMaxStoreReads === undefined ? {} : { maxStoreReads: config.localMaxStoreReads });
   const schema = buildGatewaySchema({ jobber: jobber.schema, local: localSchema, executor: createJobberExecutor() });
+  const queryLimits = withDefaultLimits(config.queryLimits);
   const apollo = new ApolloServer<RequestContext>({
     schema,
     formatError: createFormatError(logger),
-    plugins: [...buildGatewayPlugins(logger), buildTrustedDocumentPlugin()],
+    plugins: [...buildGatewayPlugins(logger), buildTrustedDocumentPlugin(), createIntrospectionCachePlugin<RequestContext>()],
     // Persisted queries are the gateway's own (trustedDocumentGate): Apollo's cache is shared by every
     // tenant of the process and would resolve a hash before the gateway could admit it.
     persistedQueries: false,
+    // A second guard: the graphql router's context function refuses a text past the limits before this parse.
+    parseOptions: { maxTokens: queryLimits.maxTokens },
     includeStacktraceInErrorResponses: false,
     introspection: true,
     // Every caller authenticates with a bearer header, never a cookie, so a cross-site request cannot
@@ -258,25 +271,39 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
   const web = express();
   web.disable('x-powered-by');
   const principals = telemetry.observePrincipals({ adminApiKey: config.adminApiKey, partners, sessions });
+  // Budgets (undefined: the defaults; null: off) and the client address they count by.
+  const callers = createCallerGate({
+    principals,
+    clock,
+    perPartner: config.partnerBudget === undefined ? DEFAULT_PARTNER_BUDGET : config.partnerBudget,
+    perClient: config.unauthenticatedBudget === undefined ? DEFAULT_UNAUTHENTICATED_BUDGET : config.unauthenticatedBudget,
+    unknownCredentialTtlMs: recheckMs,
+  });
+  const trustProxyHops = config.trustProxyHops ?? 0;
+  const addressOf = (req: IncomingMessage) => clientAddressOf(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustProxyHops);
   const fastPath =
     options.fastPath === false
       ? undefined
       : createFastPath({
-          cache: createFastPathCache({ ...options.documentCache, gatewaySchema: schema, jobberSchema: jobber.schema, localSchema }),
+          cache: createFastPathCache({ ...options.documentCache, gatewaySchema: schema, jobberSchema: jobber.schema, localSchema, limits: queryLimits }),
           gatewaySchema: schema,
           localSchema,
-          principals,
+          admitCaller: (request) => callers.admit(request),
           services,
           documents,
           startPhase: telemetry.startPhase,
           logger,
         });
   // /graphql first: it is the hot route, and the other routers would only pass it along.
+  const maxBodyBytes = config.maxBodyBytes ?? parseByteSize(DEFAULT_BODY_LIMIT);
   web.use(
     createGraphqlRouter({
       apollo,
+      bodyLimit: maxBodyBytes,
       services,
-      principals,
+      admitCaller: callers.admit,
+      clientAddressOf: addressOf,
+      limits: createQueryLimitChecker({ limits: queryLimits }),
       explorer: { demo: options.demo?.explorer },
       admitDocument: (principal, req) => {
         const url = req.originalUrl;
@@ -314,10 +341,13 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     ? createGraphqlFrontDoor({
         fastPath,
         fallback: web,
-        bodyLimitBytes: parseByteSize(DEFAULT_BODY_LIMIT),
+        bodyLimitBytes: maxBodyBytes,
         // The request observer (telemetry.wrap) counts every response, the front door's included.
         onOutcome: (outcome) => telemetry.noteFastPathOutcome(outcome),
         onError: (error) => logger.error({ err: error }, 'unexpected error in the fast path'),
+        clientAddressOf: addressOf,
+        carryAdmission: callers.carryOver,
+        maxDepth: queryLimits.maxDepth,
       })
     : web;
   // Request id, access log, request metrics and the request span, for every request alike.

@@ -64,12 +64,17 @@ export function createPartnerKeyCache(options: PartnerKeyCacheOptions) {
   }
 
   return {
-    async verify(hash: string): Promise<VerifiedKey | null> {
+    /**
+     * The verified key, from memory when it was checked within `recheckMs`, else from the store.
+     * `beforeStoreRead` is called (and may throw, to refuse first) only when this call starts a store read.
+     */
+    async verify(hash: string, beforeStoreRead?: () => void): Promise<VerifiedKey | null> {
       const entry = entries.get(hash);
       const now = clock.now();
       if (entry && isLive(entry.verified, now) && now - entry.checkedAt < recheckMs) return entry.verified;
       let running = pending.get(hash);
       if (!running) {
+        beforeStoreRead?.();
         running = check(hash, entry).finally(() => pending.delete(hash));
         pending.set(hash, running);
       }

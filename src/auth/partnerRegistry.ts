@@ -48,8 +48,12 @@ export type KeyActor = { kind: 'admin' } | { kind: 'partner'; keyId: string };
 
 export interface PartnerRegistry {
   createPartner(name: string): Promise<{ partner: Partner; apiKey: string }>;
-  /** The partner owning this API key (disabled ones too: the caller refuses them), or null. Store failures propagate (STORE_UNAVAILABLE) unless the key is cached. */
-  authenticate(apiKey: string): Promise<VerifiedKey | null>;
+  /**
+   * The partner owning this API key (disabled ones too: the caller refuses them), or null. Store failures
+   * propagate (STORE_UNAVAILABLE) unless the key is cached. `beforeStoreRead` runs (and may throw) only when
+   * the answer needs a store read (callerGate charges unknown credentials there).
+   */
+  authenticate(apiKey: string, beforeStoreRead?: () => void): Promise<VerifiedKey | null>;
   get(partnerId: string): Promise<Partner | null>;
   listKeys(partnerId: string): Promise<PartnerApiKeyView[]>;
   /** A new current key, shown once; the old one works `graceSeconds` more (0 to 7 days), any older one stops now. */
@@ -136,7 +140,7 @@ export function createPartnerRegistry(options: PartnerRegistryOptions): PartnerR
       return { partner: toPartner(record), apiKey };
     },
 
-    authenticate: (apiKey) => cache.verify(hashSecretToken(apiKey)),
+    authenticate: (apiKey, beforeStoreRead) => cache.verify(hashSecretToken(apiKey), beforeStoreRead),
 
     async get(partnerId) {
       assertPartnerId(partnerId);

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { DEFAULT_PARTNER_BUDGET, DEFAULT_UNAUTHENTICATED_BUDGET } from '../limits/callerGate';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../limits/queryLimits';
+import type { BucketRate } from '../limits/tokenBucket';
 
 const url = (name: string) => z.string().url({ message: `${name} must be an absolute URL` });
 const positiveInt = z.coerce.number().int().positive();
@@ -42,6 +45,23 @@ const envSchema = z
     LOCAL_MAX_STORE_READS: positiveInt.default(50),
     TRUSTED_DOCUMENTS_MAX: positiveInt.max(100_000).default(1000),
     TRUSTED_DOCUMENT_MAX_BYTES: positiveInt.max(1_048_576).default(65_536),
+    /** Parser and validation limits (src/limits/queryLimits.ts). */
+    QUERY_MAX_TOKENS: positiveInt.default(DEFAULT_QUERY_LIMITS.maxTokens),
+    QUERY_MAX_DEPTH: positiveInt.max(500).default(DEFAULT_QUERY_LIMITS.maxDepth),
+    QUERY_MAX_ALIASES: z.coerce.number().int().min(0).default(DEFAULT_QUERY_LIMITS.maxAliases),
+    QUERY_MAX_ROOT_FIELDS: positiveInt.default(DEFAULT_QUERY_LIMITS.maxRootFields),
+    QUERY_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(DEFAULT_QUERY_LIMITS.maxDirectives),
+    QUERY_MAX_SELECTIONS: positiveInt.default(DEFAULT_QUERY_LIMITS.maxSelections),
+    QUERY_MAX_FIELD_REPEATS: positiveInt.default(DEFAULT_QUERY_LIMITS.maxFieldRepeats),
+    /** Largest `/graphql` request body (bytes), after decompression. */
+    GRAPHQL_MAX_BODY_BYTES: positiveInt.default(1024 * 1024),
+    /** Request budgets per process (src/limits/callerGate.ts); a rate of 0 turns that budget off. */
+    PARTNER_REQUESTS_PER_SECOND: z.coerce.number().min(0).default(DEFAULT_PARTNER_BUDGET.perSecond),
+    PARTNER_REQUEST_BURST: positiveInt.default(DEFAULT_PARTNER_BUDGET.burst),
+    UNAUTHENTICATED_REQUESTS_PER_SECOND: z.coerce.number().min(0).default(DEFAULT_UNAUTHENTICATED_BUDGET.perSecond),
+    UNAUTHENTICATED_REQUEST_BURST: positiveInt.default(DEFAULT_UNAUTHENTICATED_BUDGET.burst),
+    /** How many proxies of the operator's stand in front (their X-Forwarded-For entries are trusted); 0 = none. */
+    TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
     JOBBER_WEBHOOK_MAX_AGE_MS: positiveInt.default(24 * 3600 * 1000),
     WEBHOOK_ALLOW_PRIVATE_TARGETS: z
       .enum(['true', 'false'], { message: 'must be true or false' })
@@ -109,6 +129,16 @@ export interface Config {
   trustedDocumentsMax: number;
   /** Largest trusted document, in UTF-8 bytes. */
   trustedDocumentMaxBytes: number;
+  /** Largest `/graphql` request body in bytes (after decompression); larger: 413. */
+  maxBodyBytes: number;
+  /** Parser and validation limits; past one: QUERY_TOO_COMPLEX (400). */
+  queryLimits: QueryLimits;
+  /** Requests per partner (keys and sessions together) per process; null = no budget. Past it: RATE_LIMITED (429). */
+  partnerBudget: BucketRate | null;
+  /** Anonymous requests and failed credentials per client address per process; null = no budget. Past it: RATE_LIMITED (429). */
+  unauthenticatedBudget: BucketRate | null;
+  /** Proxies in front whose X-Forwarded-For entries are trusted for the client address (0 = the socket's peer). */
+  trustProxyHops: number;
   /** Jobber webhooks that occurred longer ago are ignored (replays), ms. */
   jobberWebhookMaxAgeMs: number;
   /** Partner webhooks may go to loopback/private/link-local addresses (the demo; tests). */
@@ -165,6 +195,20 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       localMaxStoreReads: e.LOCAL_MAX_STORE_READS,
       trustedDocumentsMax: e.TRUSTED_DOCUMENTS_MAX,
       trustedDocumentMaxBytes: e.TRUSTED_DOCUMENT_MAX_BYTES,
+      maxBodyBytes: e.GRAPHQL_MAX_BODY_BYTES,
+      queryLimits: {
+        maxTokens: e.QUERY_MAX_TOKENS,
+        maxDepth: e.QUERY_MAX_DEPTH,
+        maxAliases: e.QUERY_MAX_ALIASES,
+        maxRootFields: e.QUERY_MAX_ROOT_FIELDS,
+        maxDirectives: e.QUERY_MAX_DIRECTIVES,
+        maxSelections: e.QUERY_MAX_SELECTIONS,
+        maxFieldRepeats: e.QUERY_MAX_FIELD_REPEATS,
+      },
+      partnerBudget: e.PARTNER_REQUESTS_PER_SECOND > 0 ? { perSecond: e.PARTNER_REQUESTS_PER_SECOND, burst: e.PARTNER_REQUEST_BURST } : null,
+      unauthenticatedBudget:
+        e.UNAUTHENTICATED_REQUESTS_PER_SECOND > 0 ? { perSecond: e.UNAUTHENTICATED_REQUESTS_PER_SECOND, burst: e.UNAUTHENTICATED_REQUEST_BURST } : null,
+      trustProxyHops: e.TRUST_PROXY_HOPS,
       jobberWebhookMaxAgeMs: e.JOBBER_WEBHOOK_MAX_AGE_MS,
       webhookAllowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS,
       shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,

@@ -23,6 +23,17 @@ export const ErrorCode = {
   OPERATION_NOT_TRUSTED: 'OPERATION_NOT_TRUSTED',
   /** A persisted query's hash names no document (Apollo's code and message, which APQ clients retry on). HTTP 200. */
   PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
+  /**
+   * The query text is past one of the parser and validation limits (tokens, depth, aliases, root fields,
+   * directives, selections, repeats; src/limits/queryLimits.ts): refused before it is validated or run,
+   * `extensions { limit, maximum }`. HTTP 400 like every request GraphQL refuses before executing.
+   */
+  QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  /**
+   * The caller is past its request budget (per partner, or per client address for anonymous and failed
+   * credentials; src/limits/callerGate.ts). HTTP 429 with `Retry-After`, `extensions { retryAfterMs, limit }`.
+   */
+  RATE_LIMITED: 'RATE_LIMITED',
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
@@ -33,6 +44,8 @@ export const httpStatusOf: Partial<Record<ErrorCode, number>> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   OPERATION_NOT_TRUSTED: 403,
+  QUERY_TOO_COMPLEX: 400,
+  RATE_LIMITED: 429,
   STORE_UNAVAILABLE: 503,
 };
 
@@ -92,4 +105,14 @@ export class GatewayError extends Error {
 
 export function isGatewayError(value: unknown): value is GatewayError {
   return value instanceof GatewayError;
+}
+
+/**
+ * Response headers an error answered as the request's only error carries beside its status: `Retry-After`
+ * (whole seconds, rounded up, at least 1) for RATE_LIMITED. Empty for every other error.
+ */
+export function httpHeadersOf(error: GatewayError): Record<string, string> {
+  const retryAfterMs = error.extensions.retryAfterMs;
+  if (error.code !== ErrorCode.RATE_LIMITED || typeof retryAfterMs !== 'number') return {};
+  return { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) };
 }

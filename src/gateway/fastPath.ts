@@ -1,7 +1,6 @@
 import { execute, getVariableValues, GraphQLError, type ExecutionResult, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
-import { resolvePrincipal, type PrincipalSources } from '../auth/resolvePrincipal';
-import { isGatewayError } from '../errors/gatewayError';
+import { httpHeadersOf, isGatewayError } from '../errors/gatewayError';
 import type { TrustedDocumentGate } from '../trusted/trustedDocumentGate';
 import { fragmentsOf } from './classifyOperation';
 import type { FastPathCache } from './fastPathCache';
@@ -27,6 +26,8 @@ export interface FastPathRequest {
   accountIdHeader: string | undefined;
   /** The response media type negotiated from Accept, e.g. `application/json; charset=utf-8`. */
   contentType: string;
+  /** The client's address as the budgets count it (src/limits/clientAddress.ts). */
+  clientAddress: string;
 }
 
 /**
@@ -51,7 +52,8 @@ export interface FastPathOptions {
   gatewaySchema: GraphQLSchema;
   /** The local schema with its resolvers: runs the local half of a split operation. */
   localSchema: GraphQLSchema;
-  principals: PrincipalSources;
+  /** Who calls, within the request budgets, before anything is parsed (src/limits/callerGate.ts): a Principal or a GatewayError. */
+  admitCaller(request: FastPathRequest): Promise<Principal>;
   /** What the local resolvers use; `forwarder` sends to Jobber. */
   services: GatewayServices;
   /** Where what a masked error hides is written (as the Apollo path's formatError does). Default: nowhere. */
@@ -76,7 +78,7 @@ export interface FastPath {
  * (shapeLikeStitching), so an operation is never run twice.
  */
 export function createFastPath(options: FastPathOptions): FastPath {
-  const { cache, gatewaySchema, localSchema, principals, services, documents } = options;
+  const { cache, gatewaySchema, localSchema, services, documents } = options;
   const startPhase = options.startPhase ?? (() => () => undefined);
   const { logger } = options;
   const format = (errors: readonly GraphQLError[]) => formatAllLikeApollo(errors, logger);
@@ -88,7 +90,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
     async handle(request) {
       let principal: Principal;
       try {
-        principal = await resolvePrincipal(request.authorization, request.accountIdHeader, principals);
+        principal = await options.admitCaller(request);
       } catch (error) {
         return refuse(request, error, format);
       }
@@ -197,7 +199,7 @@ function answerShaped(request: FastPathRequest, outcome: 'forwarded' | 'split', 
   return answer(request, outcome, status ?? 200, serializeLikeApollo({ errors: errors.length > 0 ? errors : undefined, data: result.data, extensions }));
 }
 
-/** A credential failure as Apollo answers a failed context: the error alone, its status (401, 403, 503). */
+/** A credential failure as Apollo answers a failed context: the error alone, its status (401, 403, 429, 503) and headers (Retry-After). */
 function refuse(request: FastPathRequest, error: unknown, format: FormatAll): FastPathResult {
   // What the graphql router's context function throws, and what Apollo makes of any other failure.
   const graphqlError = isGatewayError(error)
@@ -205,15 +207,15 @@ function refuse(request: FastPathRequest, error: unknown, format: FormatAll): Fa
     : error instanceof GraphQLError
       ? error
       : new GraphQLError(`Context creation failed: ${error instanceof Error ? error.message : String(error)}`, error instanceof Error ? { originalError: error } : {});
-  return answerError(request, graphqlError, format);
+  return answerError(request, graphqlError, format, isGatewayError(error) ? httpHeadersOf(error) : {});
 }
 
 /** One error as Apollo answers it before executing: its status (default 500) and the headers its `extensions.http` names. */
-function answerError(request: FastPathRequest, error: GraphQLError, format: FormatAll): FastPathResult {
+function answerError(request: FastPathRequest, error: GraphQLError, format: FormatAll, extraHeaders: Record<string, string> = {}): FastPathResult {
   const { errors, status } = format([error]);
   const http = error.extensions.http as { headers?: unknown } | undefined;
   const headers = http?.headers instanceof Map ? Object.fromEntries(http.headers as Map<string, string>) : {};
-  return answer(request, 'refused', status ?? 500, serializeLikeApollo({ errors }), headers);
+  return answer(request, 'refused', status ?? 500, serializeLikeApollo({ errors }), { ...headers, ...extraHeaders });
 }
 
 /** Apollo's answer to a mutation sent with GET (GraphQL over HTTP: GET is for queries only). */

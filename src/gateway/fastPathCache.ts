@@ -1,4 +1,6 @@
-import { Kind, parse, validate, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { Kind, validate, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { parseWithinLimits } from '../limits/parseWithinLimits';
+import { withDefaultLimits, type QueryLimits } from '../limits/queryLimits';
 import { classifyOperation, jobberRootFieldsOf } from './classifyOperation';
 import { withoutTokens } from './withoutTokens';
 import type { SplitOperation } from './splitOperation';
@@ -21,6 +23,12 @@ export interface FastPathCacheOptions {
   maxCachedQueryLength?: number;
   /** Operations classified per document; a document with more goes to Apollo whole. Default 16. */
   maxOperations?: number;
+  /**
+   * Parser and validation limits (DEFAULT_QUERY_LIMITS for those not given), checked before the standard
+   * validation rules. A text past one goes to Apollo, which refuses it with the same QUERY_TOO_COMPLEX
+   * (queryLimitsPlugin); the decision is cached like any other, so the checks run once per query text.
+   */
+  limits?: Partial<QueryLimits>;
 }
 
 /** What the fast path does with one query text and operation name (see classifyOperation). */
@@ -55,19 +63,18 @@ export function createFastPathCache(options: FastPathCacheOptions): FastPathCach
   const maxBytes = options.maxBytes ?? 8 * 1024 * 1024;
   const maxCachedQueryLength = options.maxCachedQueryLength ?? 65_536;
   const maxOperations = options.maxOperations ?? 16;
+  const limits = withDefaultLimits(options.limits);
   const roots = jobberRootFieldsOf(options.jobberSchema);
   const entries = new Map<string, Entry>();
   let bytes = 0;
 
   function analyse(query: string): Entry {
     const stitch = (reason: string): Entry => ({ lookups: new Map(), otherwise: { kind: 'stitch', reason } });
-    let parsed: DocumentNode;
-    try {
-      parsed = parse(query);
-    } catch {
-      return stitch('does not parse');
-    }
-    if (validate(options.gatewaySchema, parsed).length > 0) return stitch('not valid');
+    const within = parseWithinLimits(query, limits);
+    if (within.kind === 'syntax') return stitch('does not parse');
+    if (within.kind === 'too_complex') return stitch(`past the ${String(within.error.extensions.limit)} limit`);
+    const parsed: DocumentNode = within.document;
+    if (!isValid(options.gatewaySchema, parsed)) return stitch('not valid');
     const operations = parsed.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
     if (operations.length > maxOperations) return stitch(`more than ${maxOperations} operations`);
     const names: (string | null)[] = operations.length === 1 ? [null] : [];
@@ -81,14 +88,14 @@ export function createFastPathCache(options: FastPathCacheOptions): FastPathCach
       if (decision.kind === 'stitch') {
         lookups.set(key, decision);
       } else if (decision.kind === 'forward') {
-        validForJobber ??= validate(options.jobberSchema, light).length === 0;
+        validForJobber ??= isValid(options.jobberSchema, light);
         const operation = lightOperation(light, parsed, decision.operation);
         lookups.set(key, validForJobber ? { kind: 'forward', document: light, operation, isMutation: decision.isMutation } : { kind: 'stitch', reason: 'not valid for Jobber alone' });
       } else {
         // Both halves are checked against the schema that will run them: a cut that is not valid is never sent.
         const { split } = decision;
-        if (validate(options.jobberSchema, split.jobberDocument).length > 0) lookups.set(key, { kind: 'stitch', reason: 'the Jobber half is not valid' });
-        else if (validate(options.localSchema, split.localDocument).length > 0) lookups.set(key, { kind: 'stitch', reason: 'the local half is not valid' });
+        if (!isValid(options.jobberSchema, split.jobberDocument)) lookups.set(key, { kind: 'stitch', reason: 'the Jobber half is not valid' });
+        else if (!isValid(options.localSchema, split.localDocument)) lookups.set(key, { kind: 'stitch', reason: 'the local half is not valid' });
         else lookups.set(key, { kind: 'split', document: light, operation: lightOperation(light, parsed, decision.operation), split });
       }
     }
@@ -122,6 +129,15 @@ export function createFastPathCache(options: FastPathCacheOptions): FastPathCach
       return bytes;
     },
   };
+}
+
+/**
+ * Valid or not: the fast path only decides, Apollo reports the errors of what it hands over. Validation
+ * stops at the first error, so an invalid document (a thousand unknown fields) is not checked through
+ * twice with all its errors, once here and once by Apollo.
+ */
+function isValid(schema: GraphQLSchema, document: DocumentNode): boolean {
+  return validate(schema, document, undefined, { maxErrors: 1 }).length === 0;
 }
 
 /** The copy in `light` of `operation` (a definition of `parsed`, same index). */

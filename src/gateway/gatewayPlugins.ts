@@ -12,6 +12,7 @@ export function isIntrospectionOnly(document: DocumentNode, operation: Operation
 }
 
 /**
+ * - Subscriptions are refused (400 BAD_REQUEST): nothing serves them.
  * - Anonymous callers may introspect (so the explorer shows the schema before a key is pasted) and
  *   nothing else: 401 UNAUTHENTICATED.
  * - Jobber's `extensions` (cost, versioning) reach the client unchanged.
@@ -23,6 +24,12 @@ export function buildGatewayPlugins(logger: Logger): ApolloServerPlugin<RequestC
       async requestDidStart() {
         return {
           async didResolveOperation({ contextValue, document, operation }) {
+            // The schema has no Subscription root: graphql-js would answer 200 with a codeless execution error.
+            if (operation?.operation === 'subscription') {
+              throw new GraphQLError('This gateway serves queries and mutations only: subscriptions are not supported.', {
+                extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+              });
+            }
             if (contextValue.principal.kind === 'anonymous' && !isIntrospectionOnly(document, operation)) {
               throw new GraphQLError('Send Authorization: Bearer <partner API key or session token>.', {
                 extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } },

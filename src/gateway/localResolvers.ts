@@ -6,28 +6,46 @@ import { buildTrustedDocumentResolvers } from '../trusted/trustedDocumentResolve
 import { buildPartnerResolvers } from './partnerResolvers';
 import type { RequestContext } from './requestContext';
 
+/** Reads a local field makes once per request: see createRequestReads. */
+export type ReadOnce = <T>(context: RequestContext, key: string, read: () => Promise<T>, pool?: ReadPool) => Promise<T>;
+
+/**
+ * Which allowance a read counts against: `fields` (settings, installations, a partner's own keys, partner
+ * lists: maxStoreReads), `partnerKeys` (the admin reading the keys of listed partners: one page holds up
+ * to 100 partners, so MAX_PARTNER_KEY_READS).
+ */
+export type ReadPool = 'fields' | 'partnerKeys';
+
+/** Partner key lists one request may read for the `Partner.apiKeys` of listed partners (a page of partners is at most 100). */
+export const MAX_PARTNER_KEY_READS = 100;
+
 /**
  * Per-request memo of local reads. Aliases can select one store-reading field thousands of times in a
  * few KB: identical reads (same field, same arguments; the caller is fixed per request) share one
- * promise, and past `maxReads` distinct reads a field answers TOO_MANY_STORE_READS without touching the
- * store. Keyed by the request's context object, so nothing outlives the request (WeakMap).
+ * promise, and past its pool's allowance of distinct reads a field answers TOO_MANY_STORE_READS without
+ * touching the store. Keyed by the request's context object, so nothing outlives the request (WeakMap).
  */
-function createRequestReads(maxReads: number) {
-  const byRequest = new WeakMap<RequestContext, Map<string, Promise<unknown>>>();
-  return function readOnce<T>(context: RequestContext, key: string, read: () => Promise<T>): Promise<T> {
-    let reads = byRequest.get(context);
-    if (!reads) byRequest.set(context, (reads = new Map()));
-    const known = reads.get(key);
+export function createRequestReads(maxReads: number): ReadOnce {
+  const byRequest = new WeakMap<RequestContext, { reads: Map<string, Promise<unknown>>; used: Record<ReadPool, number> }>();
+  const allowance: Record<ReadPool, number> = { fields: maxReads, partnerKeys: MAX_PARTNER_KEY_READS };
+  return function readOnce<T>(context: RequestContext, key: string, read: () => Promise<T>, pool: ReadPool = 'fields'): Promise<T> {
+    let request = byRequest.get(context);
+    if (!request) byRequest.set(context, (request = { reads: new Map(), used: { fields: 0, partnerKeys: 0 } }));
+    const known = request.reads.get(key);
     if (known) return known as Promise<T>;
-    if (reads.size >= maxReads) {
+    if (request.used[pool] >= allowance[pool]) {
+      const maximum = allowance[pool];
       throw new GatewayError(
         ErrorCode.TOO_MANY_STORE_READS,
-        `One operation may read at most ${maxReads} distinct connector settings or installations; split it into several requests.`,
-        { extensions: { maximumStoreReads: maxReads } },
+        pool === 'fields'
+          ? `One operation may read at most ${maximum} distinct connector settings, installations, key lists or partner pages; split it into several requests.`
+          : `One operation may read the keys of at most ${maximum} partners; split it into several requests.`,
+        { extensions: { maximumStoreReads: maximum } },
       );
     }
+    request.used[pool]++;
     const promise = read();
-    reads.set(key, promise);
+    request.reads.set(key, promise);
     return promise;
   };
 }
@@ -60,9 +78,9 @@ export const DEFAULT_MAX_STORE_READS = 50;
 
 /** Thin resolvers of schema/gateway.graphql: check who may call, then hand over to the services. */
 export function buildLocalResolvers(options: LocalResolverOptions = {}): Resolvers<RequestContext> {
-  const partners = buildPartnerResolvers();
   const trusted = buildTrustedDocumentResolvers();
   const readOnce = createRequestReads(options.maxStoreReads ?? DEFAULT_MAX_STORE_READS);
+  const partners = buildPartnerResolvers(readOnce);
   return {
     DateTime,
     Partner: partners.Partner,

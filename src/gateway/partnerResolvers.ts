@@ -2,6 +2,7 @@ import type { KeyActor } from '../auth/partnerRegistry';
 import { ErrorCode, GatewayError } from '../errors/gatewayError';
 import type { MutationResolvers, PartnerResolvers, QueryResolvers } from '../generated/gateway';
 import { assertAdmin, assertPartner } from './assertCaller';
+import type { ReadOnce } from './localResolvers';
 import type { Principal, RequestContext } from './requestContext';
 
 /**
@@ -22,8 +23,13 @@ function resolveTarget(principal: Principal, partnerId: string | null | undefine
   return { partnerId: partner.id, actor: { kind: 'partner', keyId } };
 }
 
-/** Partner administration and key lifecycle (issue 13): the admin lists, disables and enables partners; keys rotate and revoke. */
-export function buildPartnerResolvers(): {
+/**
+ * Partner administration and key lifecycle (issue 13): the admin lists, disables and enables partners;
+ * keys rotate and revoke. The fields that read the store go through the request's read memo (`readOnce`,
+ * localResolvers.ts), so aliases cannot multiply them: a partner's key list is read once per request
+ * whether asked as `partnerApiKeys` or `Partner.apiKeys`.
+ */
+export function buildPartnerResolvers(readOnce: ReadOnce): {
   Query: Pick<QueryResolvers<RequestContext>, 'partnerApiKeys' | 'partners'>;
   Mutation: Pick<
     MutationResolvers<RequestContext>,
@@ -33,10 +39,14 @@ export function buildPartnerResolvers(): {
 } {
   return {
     Query: {
-      partnerApiKeys: (_parent, _args, { principal, services }) => services.partners.listKeys(assertPartner(principal).id),
-      partners: (_parent, { first, after }, { principal, services }) => {
-        assertAdmin(principal, 'partners');
-        return services.partners.list({ first: first ?? 50, after });
+      partnerApiKeys: (_parent, _args, context) => {
+        const partnerId = assertPartner(context.principal).id;
+        return readOnce(context, `keys\u0000${partnerId}`, () => context.services.partners.listKeys(partnerId));
+      },
+      partners: (_parent, { first, after }, context) => {
+        assertAdmin(context.principal, 'partners');
+        const page = { first: first ?? 50, after };
+        return readOnce(context, `partners\u0000${JSON.stringify([page.first, page.after ?? null])}`, () => context.services.partners.list(page));
       },
     },
     Mutation: {
@@ -71,11 +81,13 @@ export function buildPartnerResolvers(): {
       },
     },
     Partner: {
-      apiKeys: (partner, _args, { principal, services }) => {
+      apiKeys: (partner, _args, context) => {
+        const { principal, services } = context;
         if (principal.kind !== 'admin' && assertPartner(principal).id !== partner.id) {
           throw new GatewayError(ErrorCode.FORBIDDEN, 'A partner may only read its own keys.');
         }
-        return services.partners.listKeys(partner.id);
+        // The admin reads the keys of every partner of a listed page: its own, larger pool.
+        return readOnce(context, `keys\u0000${partner.id}`, () => services.partners.listKeys(partner.id), principal.kind === 'admin' ? 'partnerKeys' : 'fields');
       },
     },
   };

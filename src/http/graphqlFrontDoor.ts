@@ -5,6 +5,8 @@ import { GRAPHQL_CORS_HEADERS } from './graphqlCors';
 import { paramsFromBody, paramsFromSearch, type ParamsOutcome } from './graphqlRequestParams';
 import { createResponseTypeNegotiator } from './responseTypeNegotiator';
 import { readJsonBody } from './readJsonBody';
+import { buildQueryTooComplexBody, maxBodyNesting, maxVariablesNesting } from '../limits/queryLimits';
+import { exceedsNesting } from '../limits/valueNesting';
 
 export interface GraphqlFrontDoorOptions {
   fastPath: FastPath;
@@ -20,6 +22,21 @@ export interface GraphqlFrontDoorOptions {
   onOutcome(outcome: FastPathOutcome, status?: number, reason?: string): void;
   /** A bug in the fast path (it rejected): logged here; the client gets a masked 500. */
   onError(error: unknown): void;
+  /** The client's address as the budgets count it (clientAddressOf with the configured proxy hops). Default the socket's peer. */
+  clientAddressOf?(req: IncomingMessage): string;
+  /**
+   * A request the fast path admitted (callerGate) and then handed to Apollo: its admission moves to the
+   * IncomingMessage, so Apollo's context reuses it and the partner's budget is charged once. Default none.
+   */
+  carryAdmission?(from: object, to: IncomingMessage): void;
+  /**
+   * The query limits' maxDepth (default 20). A JSON body nested deeper than maxBodyNesting of it is answered
+   * 400 QUERY_TOO_COMPLEX before it is parsed, as the graphql router answers one it reads; a GET's
+   * variables nested deeper than a query may nest go to Apollo, whose context refuses them the same way.
+   * (The fast path sends a client's variables to Jobber as they came: JSON.stringify overflows the stack
+   * at a few thousand levels, and V8's JSON.parse spends ~150 ms on 200 000.)
+   */
+  maxDepth?: number;
 }
 
 /** `/graphql` as express's router matches it: any case, an optional trailing slash, any query string. */
@@ -35,6 +52,8 @@ const GRAPHQL_PATH = /^\/graphql\/?(?:\?|$)/i;
  */
 export function createGraphqlFrontDoor(options: GraphqlFrontDoorOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { fastPath, fallback, onOutcome, onError, bodyLimitBytes } = options;
+  const maxDepth = options.maxDepth ?? 20;
+  const maxNesting = maxBodyNesting(maxDepth);
   const negotiate = createResponseTypeNegotiator();
 
   const handOver = (req: IncomingMessage, res: ServerResponse, reason: string) => {
@@ -48,24 +67,35 @@ export function createGraphqlFrontDoor(options: GraphqlFrontDoorOptions): (req: 
     if (isGet) {
       params = paramsFromSearch(url.slice(url.indexOf('?') + 1));
     } else {
-      const body = await readJsonBody(req, bodyLimitBytes);
+      const body = await readJsonBody(req, bodyLimitBytes, maxNesting);
       if (body.kind === 'unread') return handOver(req, res, 'not a plain JSON body');
+      if (body.kind === 'too_deep') {
+        answerJson(res, 400, buildQueryTooComplexBody({ limit: 'maxDepth', maximum: maxDepth }));
+        return onOutcome('refused', 400);
+      }
       if (body.kind === 'invalid') return answerBodyError(res, body.status, onOutcome);
       // Kept for express.json, which skips a body that was read already.
       (req as IncomingMessage & { body?: unknown }).body = body.value;
       params = paramsFromBody(body.value);
     }
     if (params.kind === 'apollo') return handOver(req, res, params.reason);
+    // A body's nesting was bounded above; a GET's variables (JSON in a URL of at most 16 KB) are checked here.
+    if (isGet && exceedsNesting(params.params.variables, maxVariablesNesting(maxDepth))) return handOver(req, res, 'variables nest too deep');
     const contentType = negotiate(headers.accept) as string;
     const accountId = headers['x-account-id'];
-    const result = await fastPath.handle({
-      method: isGet ? 'GET' : 'POST',
+    const request = {
+      method: isGet ? ('GET' as const) : ('POST' as const),
       ...params.params,
       authorization: headers.authorization as string,
       accountIdHeader: Array.isArray(accountId) ? accountId[0] : accountId,
       contentType,
-    });
-    if (result.kind === 'apollo') return handOver(req, res, result.reason);
+      clientAddress: options.clientAddressOf ? options.clientAddressOf(req) : (req.socket.remoteAddress ?? 'unknown'),
+    };
+    const result = await fastPath.handle(request);
+    if (result.kind === 'apollo') {
+      options.carryAdmission?.(request, req);
+      return handOver(req, res, result.reason);
+    }
     writeAnswer(res, result.status, result.headers, result.body);
     onOutcome(result.outcome, result.status);
   };

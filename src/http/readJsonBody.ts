@@ -1,12 +1,14 @@
 import type { IncomingMessage } from 'node:http';
+import { exceedsJsonNesting } from '../limits/jsonNesting';
 
 /**
  * - `json`: the body was read and parsed (an object or an array, or `{}` for an empty body);
  * - `unread`: not a plain UTF-8 JSON body (another content type, a compressed body, a declared length
  *   over the limit): left untouched for express.json, which answers it;
- * - `invalid`: read but not JSON (400), or longer than the limit (413).
+ * - `invalid`: read but not JSON (400), or longer than the limit (413);
+ * - `too_deep`: read, and its brackets nest deeper than `maxNesting`: not parsed at all.
  */
-export type JsonBody = { kind: 'json'; value: unknown } | { kind: 'unread' } | { kind: 'invalid'; status: 400 | 413 };
+export type JsonBody = { kind: 'json'; value: unknown } | { kind: 'unread' } | { kind: 'invalid'; status: 400 | 413 } | { kind: 'too_deep' };
 
 /**
  * A lean reader for the common GraphQL POST (`Content-Type: application/json`, UTF-8, not compressed):
@@ -14,7 +16,7 @@ export type JsonBody = { kind: 'json'; value: unknown } | { kind: 'unread' } | {
  * only) without its per-request machinery. Once it has read a body, express.json sees the request as
  * finished and keeps `req.body` as set here.
  */
-export function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<JsonBody> {
+export function readJsonBody(req: IncomingMessage, limitBytes: number, maxNesting = Number.POSITIVE_INFINITY): Promise<JsonBody> {
   if (!isPlainJson(req.headers['content-type']) || !isIdentity(req.headers['content-encoding'])) return Promise.resolve({ kind: 'unread' });
   const declared = req.headers['content-length'];
   if (declared !== undefined && !(Number(declared) <= limitBytes)) return Promise.resolve({ kind: 'unread' });
@@ -38,7 +40,9 @@ export function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<
     });
     req.once('end', () => {
       if (done) return;
-      const text = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, length).toString('utf8');
+      const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
+      if (maxNesting !== Number.POSITIVE_INFINITY && exceedsJsonNesting(bytes, maxNesting)) return finish({ kind: 'too_deep' });
+      const text = bytes.toString('utf8');
       if (text.length === 0) return finish({ kind: 'json', value: {} });
       // express.json's strict mode: only an object or an array is a JSON body.
       const first = /\S/.exec(text)?.[0];

@@ -136,7 +136,7 @@ export function createGatewayTelemetry(options: { metrics: GatewayMetrics; traci
       };
       return {
         ...sources,
-        partners: { ...sources.partners, authenticate: (apiKey) => sources.partners.authenticate(apiKey).then((verified) => (note(verified?.partner.id), verified)) },
+        partners: { ...sources.partners, authenticate: (apiKey, beforeStoreRead) => sources.partners.authenticate(apiKey, beforeStoreRead).then((verified) => (note(verified?.partner.id), verified)) },
         sessions: { ...sources.sessions, resolve: (token) => sources.sessions.resolve(token).then((resolution) => (note(resolution.ok ? resolution.ref.partnerId : undefined), resolution)) },
       };
     },

@@ -6,6 +6,7 @@ import { createFastPathCache } from '../../../src/gateway/fastPathCache';
 import { createFastPath, type FastPathRequest } from '../../../src/gateway/fastPath';
 import type { GatewayServices } from '../../../src/gateway/gatewayServices';
 import { createJobberExecutor } from '../../../src/gateway/jobberExecutor';
+import { createCallerGate } from '../../../src/limits/callerGate';
 import { createRedisStore } from '../../../src/store/redisStore';
 import type { Store } from '../../../src/store/store';
 import { createTrustedDocumentCache } from '../../../src/trusted/trustedDocumentCache';
@@ -35,15 +36,13 @@ describe('fast path: credentials before any parsing', () => {
   });
   afterAll(() => store.close());
 
-  const fastPath = () =>
-    createFastPath({
-      cache,
-      gatewaySchema,
-      localSchema,
-      principals: { adminApiKey: undefined, partners: createPartnerRegistry({ store, clock: systemClock }), sessions: createAccountSessions({ store, clock: systemClock, getInstallationStatus: async () => 'INSTALLED', getPartner: async () => ({ disabled: false }) }) },
-      services: untouchable,
-      documents: createTrustedDocumentGate({ cache: createTrustedDocumentCache({ clock: systemClock, documents: createTrustedDocumentStore({ store, clock: systemClock }), recheckMs: 2000 }) }),
-    });
+  const fastPath = () => {
+    const principals = { adminApiKey: undefined, partners: createPartnerRegistry({ store, clock: systemClock }), sessions: createAccountSessions({ store, clock: systemClock, getInstallationStatus: async () => 'INSTALLED', getPartner: async () => ({ disabled: false }) }) };
+    // No budgets here: what is tested is the order (credentials, then parsing); budgets are in callerGate.test.ts.
+    const callers = createCallerGate({ principals, clock: systemClock, perPartner: null, perClient: null });
+    const documents = createTrustedDocumentGate({ cache: createTrustedDocumentCache({ clock: systemClock, documents: createTrustedDocumentStore({ store, clock: systemClock }), recheckMs: 2000 }) });
+    return createFastPath({ cache, gatewaySchema, localSchema, admitCaller: (request) => callers.admit(request), services: untouchable, documents });
+  };
   const request = (authorization: string, query: string): FastPathRequest => ({
     method: 'POST',
     query,
@@ -53,6 +52,7 @@ describe('fast path: credentials before any parsing', () => {
     authorization,
     accountIdHeader: 'north',
     contentType: 'application/json; charset=utf-8',
+    clientAddress: '127.0.0.1',
   });
 
   test('when the key is unknown, then 401 comes back and not one of many distinct query texts was parsed or cached', async () => {

@@ -1,3 +1,4 @@
+import { DEFAULT_QUERY_LIMITS } from '../../../src/limits/queryLimits';
 import { createSandbox, type Sandbox } from '../../../src/sandbox/sandbox';
 import { createTestPartner, installAccount, postGraphql, startTestGateway, type TestGateway, type TestPartner } from '../../support/testGateway';
 
@@ -73,7 +74,8 @@ describe('a cost estimate past its step budget', () => {
   let partner: TestPartner;
 
   beforeAll(async () => {
-    gateway = await startTestGateway({ config: { queryCostMaxNodes: 200 } });
+    // 100 aliased root fields are past the default parser limits (50 aliases, 30 root fields): raised here, the step budget is what is tested.
+    gateway = await startTestGateway({ config: { queryCostMaxNodes: 200, queryLimits: { ...DEFAULT_QUERY_LIMITS, maxAliases: 100, maxRootFields: 100 } } });
     partner = await createTestPartner(gateway);
     await installAccount(gateway, partner, 'acct');
   });

@@ -88,6 +88,8 @@ describe('createGraphqlFrontDoor on a real HTTP server', () => {
         authorization: 'Bearer jgp_x',
         accountIdHeader: 'north',
         contentType: 'application/graphql-response+json; charset=utf-8',
+        // The socket's peer: no proxy is trusted by default.
+        clientAddress: '127.0.0.1',
       },
     ]);
   });

@@ -73,4 +73,40 @@ describe('loadConfig', () => {
     if (bad.ok) return;
     for (const name of ['QUERY_MAX_COST', 'QUERY_COST_MAX_NODES', 'WEBHOOK_ALLOW_PRIVATE_TARGETS', 'JOBBER_WEBHOOK_MAX_AGE_MS']) expect(bad.errors.join('\n')).toContain(name);
   });
+
+  test('when the parser limits and budgets are not set, then their defaults apply', () => {
+    const result = loadConfig({});
+    expect(result.ok && result.config).toMatchObject({
+      queryLimits: { maxTokens: 5000, maxDepth: 20, maxAliases: 50, maxRootFields: 30, maxDirectives: 10, maxSelections: 1500, maxFieldRepeats: 20 },
+      partnerBudget: { perSecond: 500, burst: 1000 },
+      unauthenticatedBudget: { perSecond: 1, burst: 30 },
+      trustProxyHops: 0,
+      maxBodyBytes: 1_048_576,
+    });
+  });
+
+  test('when the parser limits and budgets are set, then they are read; a rate of 0 turns a budget off; bad values are each reported', () => {
+    const set = loadConfig({
+      QUERY_MAX_TOKENS: '800',
+      QUERY_MAX_DEPTH: '8',
+      QUERY_MAX_ALIASES: '0',
+      QUERY_MAX_FIELD_REPEATS: '4',
+      PARTNER_REQUESTS_PER_SECOND: '0',
+      UNAUTHENTICATED_REQUESTS_PER_SECOND: '0.5',
+      UNAUTHENTICATED_REQUEST_BURST: '4',
+      TRUST_PROXY_HOPS: '1',
+      GRAPHQL_MAX_BODY_BYTES: '262144',
+    });
+    expect(set.ok && set.config).toMatchObject({
+      queryLimits: { maxTokens: 800, maxDepth: 8, maxAliases: 0, maxRootFields: 30, maxFieldRepeats: 4 },
+      partnerBudget: null,
+      unauthenticatedBudget: { perSecond: 0.5, burst: 4 },
+      trustProxyHops: 1,
+      maxBodyBytes: 262_144,
+    });
+    const bad = loadConfig({ QUERY_MAX_TOKENS: '0', QUERY_MAX_DEPTH: 'deep', PARTNER_REQUESTS_PER_SECOND: '-1', PARTNER_REQUEST_BURST: '0', TRUST_PROXY_HOPS: '1.5' });
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    for (const name of ['QUERY_MAX_TOKENS', 'QUERY_MAX_DEPTH', 'PARTNER_REQUESTS_PER_SECOND', 'PARTNER_REQUEST_BURST', 'TRUST_PROXY_HOPS']) expect(bad.errors.join('\n')).toContain(name);
+  });
 });

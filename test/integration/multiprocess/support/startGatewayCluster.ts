@@ -82,6 +82,8 @@ export async function startGatewayCluster(options: GatewayClusterOptions): Promi
       JOBBER_BASE_URL: tap.url,
       // Refresh when a tenth of the token's life is left (DESIGN.md): the margin is never the smaller one.
       TOKEN_REFRESH_MARGIN_MS: '300000',
+      // The storms drive one partner as fast as the machine allows, on purpose: no per-partner budget.
+      PARTNER_REQUESTS_PER_SECOND: '0',
       ...options.env,
     };
     const gateways: GatewayProcess[] = [];
