@@ -21,6 +21,7 @@ import { runLoad, runSerialLatency, type LoadTarget, type SerialLatency } from '
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const TRACED_PHASE = 'fast path, tracing on';
 const COMPARED_PHASE = 'fast path, BENCH_COMPARE_DIR';
+const COMPARED_MIX_PHASE = '  four-client mix, BENCH_COMPARE_DIR';
 /**
  * The gateway process's environment as a deployment would set it (each can be overridden from the shell):
  * NODE_ENV=production (graphql-js and express skip development checks: about a fifth less CPU per request);
@@ -147,13 +148,13 @@ async function run(
   const stitched: LoadTarget = { url: `${gw.url}/graphql`, headers: partner.headers('bench-main'), body: bodyOf(STITCHED_QUERY) };
   const tracedFast: LoadTarget = { url: `${traced.ready.url}/graphql`, headers: tracedPartner.headers('bench-main'), body: bodyOf(JOBBER_QUERY) };
   // Each real client's shape (method, URL, Accept, body layout) with the same Jobber query and unique variables.
-  const clientTarget = (pick: (i: number) => keyof typeof CLIENT_SHAPES): LoadTarget => ({
-    url: `${gw.url}/graphql`,
+  const clientTarget = (pick: (i: number) => keyof typeof CLIENT_SHAPES, baseUrl = gw.url, owner = partner): LoadTarget => ({
+    url: `${baseUrl}/graphql`,
     headers: {},
     body: () => '',
     requestFor: (i) => {
       const client = pick(i);
-      return shapeRequest(client, '/graphql', partner.headers('bench-main'), { query: CLIENT_QUERIES[client], operationName: 'Bench', variables: variablesOf(i) });
+      return shapeRequest(client, '/graphql', owner.headers('bench-main'), { query: CLIENT_QUERIES[client], operationName: 'Bench', variables: variablesOf(i) });
     },
   });
   const clientPhases = CLIENTS.map((client) => ({
@@ -173,9 +174,10 @@ async function run(
     requestFor: (i) => shapePersistedApolloRequest('/graphql', partner.headers('bench-main'), { sha256Hash: apolloHash, operationName: 'Bench', variables: variablesOf(i) }),
   };
   for (const target of [fast, mixed, stitched, ...clientPhases.map((p) => p.target), persisted, mix, tracedFast]) await assertAnswers(target);
-  const comparedFast: LoadTarget | undefined = compared
-    ? { url: `${compared.ready.url}/graphql`, headers: (await setUpPartner(sandbox, compared.ready, 'bench-app-compared')).headers('bench-main'), body: bodyOf(JOBBER_QUERY) }
-    : undefined;
+  const comparedPartner = compared ? await setUpPartner(sandbox, compared.ready, 'bench-app-compared') : undefined;
+  const comparedFast: LoadTarget | undefined =
+    compared && comparedPartner ? { url: `${compared.ready.url}/graphql`, headers: comparedPartner.headers('bench-main'), body: bodyOf(JOBBER_QUERY) } : undefined;
+  const comparedMix = compared && comparedPartner ? clientTarget((i) => CLIENTS[i % CLIENTS.length]!, compared.ready.url, comparedPartner) : undefined;
   const before = await fastPathCounts(gw.url);
 
   const allPhases = [
@@ -188,6 +190,7 @@ async function run(
     { name: 'gateway stitched op', target: stitched, viaGateway: true, child: gateway },
     { name: TRACED_PHASE, target: tracedFast, viaGateway: true, child: traced },
     ...(compared && comparedFast ? [{ name: COMPARED_PHASE, target: comparedFast, viaGateway: true, child: compared }] : []),
+    ...(compared && comparedMix ? [{ name: COMPARED_MIX_PHASE, target: comparedMix, viaGateway: true, child: compared }] : []),
   ];
   // BENCH_ONLY=mix (a name fragment) keeps direct and the phases whose name has it: for profiling one shape.
   const only = process.env.BENCH_ONLY;
@@ -302,6 +305,12 @@ async function run(
   if (other !== undefined) {
     process.stdout.write(
       `BENCH_COMPARE_DIR: gateway CPU per fast-path request ${off.toFixed(0)} µs here against ${other.toFixed(0)} µs there (${((off / other - 1) * 100).toFixed(1)} %)\n`,
+    );
+  }
+  const [mixHere, mixThere] = [cpuOf('  four-client mix'), cpuOf(COMPARED_MIX_PHASE)];
+  if (mixHere !== undefined && mixThere !== undefined) {
+    process.stdout.write(
+      `BENCH_COMPARE_DIR: gateway CPU per four-client-mix request ${mixHere.toFixed(0)} µs here against ${mixThere.toFixed(0)} µs there (${((mixHere / mixThere - 1) * 100).toFixed(1)} %)\n`,
     );
   }
 }

@@ -2,10 +2,11 @@ import type { JobberResponse } from './jobberForwarder';
 
 /**
  * The answer to a split operation: `data` in the client's root order (each key from the half that
- * selected it; a key skipped by @skip/@include is in neither), Jobber's errors as it wrote them (they
- * have paths: answers without are handed to stitching), and Jobber's extensions, which stitching passes
- * through too. Keys in Apollo's order: errors, data, extensions.
- * Precondition: the local half answered without errors (otherwise the request goes to Apollo).
+ * selected it; a key skipped by @skip/@include is in neither), Jobber's errors as it wrote them, and
+ * Jobber's extensions, which stitching passes through too. Keys in Apollo's order: errors, data, extensions.
+ * Precondition: the local half answered without errors, and Jobber answered with nothing stitching would
+ * reshape (shapeLikeStitching returned null); otherwise the fast path answers through mergeSplit and
+ * shapeLikeStitching instead. Nothing is handed to Apollo after Jobber was called.
  */
 export function buildSplitAnswer(responseKeys: readonly string[], localData: Record<string, unknown>, jobber: JobberResponse): Record<string, unknown> {
   const jobberData = jobber.data ?? {};
