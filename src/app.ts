@@ -200,6 +200,7 @@ export async function createApp(options: AppOptions): Promise<GatewayApp> {
     tokenStore,
     accessTokens: refresher,
     events,
+    credentials,
     publicUrl: config.publicUrl,
     allowPrivateWebhookTargets: config.webhookAllowPrivateTargets === true,
     jobberBaseUrl: config.jobberBaseUrl,
