@@ -3,6 +3,7 @@ import { ErrorCode, GatewayError } from '../errors/gatewayError';
 import { createCallbackHandler, type CallbackHandlerOptions, type CallbackOutcome } from './callbackHandler';
 import { createConnectorSettingsStore } from './connectorSettingsStore';
 import { buildCallbackUrl, buildConsentUrl, parseReturnUrl } from './connectorUrls';
+import type { CredentialReader } from './credentialReader';
 import { createInstallationLifecycle } from './installationLifecycle';
 import { createInstallationStore, type InstallationStatus } from './installationStore';
 import type { InstallationView } from './installationView';
@@ -35,6 +36,11 @@ export interface InstallInput {
 /** The collaborators the service shares with its callback handler, plus its own settings. */
 export interface ConnectorServiceOptions
   extends Pick<CallbackHandlerOptions, 'deps' | 'secretBox' | 'tokenClient' | 'tokenStore' | 'accessTokens' | 'events'> {
+  /**
+   * The app's one credential reader, built before the token refresher (which reads through it too):
+   * the secrets that verify an account's webhooks (findInstallationsByJobberAccountId).
+   */
+  credentials: Pick<CredentialReader, 'credentialsOf'>;
   /** The gateway's public origin (PUBLIC_URL); the callback is `${publicUrl}/connector/callback`. */
   publicUrl: string;
   /** Accept a `webhookUrl` on loopback/private/link-local addresses (WEBHOOK_ALLOW_PRIVATE_TARGETS). Default false. */
@@ -79,7 +85,7 @@ export function createConnectorService(options: ConnectorServiceOptions) {
     apiVersion: options.apiVersion,
     timeoutMs: options.jobberTimeoutMs ?? 15_000,
   };
-  const lifecycle = createInstallationLifecycle({ ...options, installations, settingsStore, jobber });
+  const lifecycle = createInstallationLifecycle({ ...options, installations, jobber });
   const handleCallback = createCallbackHandler({ ...options, installations, states, jobber, callbackUrl });
 
   async function getSettings(partnerId: string): Promise<ConnectorSettingsView> {
@@ -186,19 +192,15 @@ export function createConnectorService(options: ConnectorServiceOptions) {
         throw error;
       }
     },
-    getCredentials: lifecycle.getCredentials,
     getInstallation: (ref: InstallationRef): Promise<InstallationView | null> => {
       assertAccountId(ref.accountId);
       return lifecycle.view(ref);
     },
     listInstallations,
-    /** Only the status (no token read): what a session's standing needs. */
-    getInstallationStatus: lifecycle.status,
     uninstall: (ref: InstallationRef): Promise<InstallationView> => {
       assertAccountId(ref.accountId);
       return lifecycle.uninstall(ref);
     },
-    markReauthorizationRequired: lifecycle.markReauthorizationRequired,
     markDisconnected: lifecycle.markDisconnected,
     findInstallationsByJobberAccountId: lifecycle.findByJobberAccountId,
   };

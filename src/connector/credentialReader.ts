@@ -20,7 +20,8 @@ export type SettingsReads = Map<string, Promise<{ clientId: string | null; clien
 /**
  * The Jobber app credentials an installation's tokens were issued with: the installation's own (sealed
  * in its record), or the partner's connector settings (so a rotated secret applies). It only reads the
- * store, so the app builds it before the token refresher, which needs it, and before the connector.
+ * store, so the app builds it before the token refresher, which needs it, and before the connector,
+ * which is given the same one (one per app).
  */
 export function createCredentialReader(options: CredentialReaderOptions) {
   const { installations, settingsStore, secretBox } = options;

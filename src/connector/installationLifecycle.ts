@@ -1,43 +1,40 @@
 import type { Deps } from '../core/deps';
 import type { InstallationRef } from '../core/installationRef';
 import type { GatewayEventType, PartnerEventSink } from '../core/partnerEvents';
-import type { SecretBox } from '../crypto/secretBox';
 import { ErrorCode, GatewayError } from '../errors/gatewayError';
 import type { AccessTokenProvider } from '../tokens/accessTokenProvider';
 import type { TokenStore } from '../tokens/tokenStore';
 import { callJobberGraphql, type JobberGraphqlOptions } from './callJobberGraphql';
-import { createCredentialReader, type SettingsReads } from './credentialReader';
-import { createReauthorizationMarker } from './reauthorizationMarker';
-import type { ConnectorSettingsStore } from './connectorSettingsStore';
+import type { CredentialReader, SettingsReads } from './credentialReader';
 import type { InstallationRecord, InstallationStatus, InstallationStore } from './installationStore';
 import { decodeInstallationsCursor, MAX_INSTALLATIONS_PAGE, selectInstallationsPage } from './installationsCursor';
 import { toInstallationView, type InstallationView } from './installationView';
 
 export interface InstallationLifecycleOptions {
   deps: Deps;
-  secretBox: SecretBox;
   tokenStore: TokenStore;
   accessTokens: AccessTokenProvider;
   events: PartnerEventSink;
   installations: InstallationStore;
-  settingsStore: ConnectorSettingsStore;
+  /** The app's one credential reader (the token refresher reads through it too): the webhook lookup's secrets. */
+  credentials: Pick<CredentialReader, 'credentialsOf'>;
   jobber: JobberGraphqlOptions;
   /**
-   * Called when an installation leaves INSTALLED (uninstall, disconnect, reauthorization required), after
-   * its tokens are gone: revokes its account sessions and tells every process to drop what it cached of
-   * it (app.ts: AccountSessions.revokeAccount, which publishes on the invalidation channel).
+   * Called when an installation leaves INSTALLED here (uninstall, disconnect), after its tokens are gone:
+   * revokes its account sessions and tells every process to drop what it cached of it (app.ts:
+   * AccountSessions.revokeAccount, which publishes on the invalidation channel). A reauthorization
+   * required ends through the reauthorization marker (reauthorizationMarker.ts), given the same function.
    */
   endInstallation?(ref: InstallationRef): Promise<void>;
 }
 
 const APP_DISCONNECT = 'mutation { appDisconnect { app { name } userErrors { message path } } }';
 
-/** Reading, listing and ending installations; the status changes the token refresher and webhooks report. */
+/** Reading, listing and ending installations; the disconnects Jobber reports (webhooks, its disconnect message). */
 export function createInstallationLifecycle(options: InstallationLifecycleOptions) {
-  const { deps, secretBox, tokenStore, accessTokens, events, installations, settingsStore } = options;
+  const { deps, tokenStore, accessTokens, events, installations } = options;
+  const { credentialsOf } = options.credentials;
   const logger = deps.logger.child({ component: 'connector' });
-  const { credentialsOf, getCredentials } = createCredentialReader({ installations, settingsStore, secretBox });
-  const markReauthorization = createReauthorizationMarker({ deps, installations, events, ...(options.endInstallation ? { endInstallation: options.endInstallation } : {}) });
 
   async function toView(ref: InstallationRef, record: InstallationRecord): Promise<InstallationView> {
     const tokens = record.status === 'DISCONNECTED' ? null : await tokenStore.read(ref);
@@ -76,10 +73,6 @@ export function createInstallationLifecycle(options: InstallationLifecycleOption
   }
 
   return {
-    async status(ref: InstallationRef): Promise<InstallationStatus | null> {
-      return (await installations.get(ref))?.status ?? null;
-    },
-
     async view(ref: InstallationRef): Promise<InstallationView | null> {
       const record = await installations.get(ref);
       return record === null ? null : toView(ref, record);
@@ -108,8 +101,6 @@ export function createInstallationLifecycle(options: InstallationLifecycleOption
       const nodes = await Promise.all(selected.ids.map((accountId) => toView({ partnerId, accountId }, byId.get(accountId) as InstallationRecord)));
       return { nodes, pageInfo: { hasNextPage: selected.hasNextPage, endCursor: selected.endCursor }, totalCount: byId.size };
     },
-
-    getCredentials,
 
     /** Every installation in one Jobber account with the secret that signs its webhooks (several partners' apps may share an account). */
     async findByJobberAccountId(jobberAccountId: string): Promise<Array<{ ref: InstallationRef; clientSecret: string; installedAt: number | null }>> {
@@ -155,12 +146,6 @@ export function createInstallationLifecycle(options: InstallationLifecycleOption
       log.info('connector uninstalled');
       if (!next) throw new GatewayError(ErrorCode.CONNECTOR_NOT_INSTALLED, `No installation for account ${ref.accountId}`);
       return toInstallationView(next, null);
-    },
-
-    /** The refresh token was refused for good: the account must consent again. Only an INSTALLED one changes. */
-    async markReauthorizationRequired(ref: InstallationRef, reason: string): Promise<void> {
-      accessTokens.forget(ref);
-      await markReauthorization(ref, reason);
     },
 
     /** The account disconnected the app in Jobber (webhook, or Jobber's disconnect message): tokens go. */

@@ -1,6 +1,6 @@
 import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { measureQueryCost, type QueryCostMeasure } from '../jobber/estimateQueryCost';
-import type { JobberRequest } from './jobberForwarder';
+import type { JobberRequest } from './jobberForwardTypes';
 
 export interface CostEstimatorOptions {
   /** Parsed documents kept by query text (dropped whole when full: O(1), never unbounded). Default 1000. */

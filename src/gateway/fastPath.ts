@@ -6,7 +6,7 @@ import { fragmentsOf } from './classifyOperation';
 import type { FastPathCache } from './fastPathCache';
 import { formatAllLikeApollo, serializeLikeApollo } from './formatLikeApollo';
 import type { GatewayServices } from './gatewayServices';
-import type { JobberRequest } from './jobberForwarder';
+import type { JobberRequest } from './jobberForwardTypes';
 import type { Principal, RequestContext } from './requestContext';
 import { resolveAccountRef } from './resolveAccountRef';
 import { collectRootFields, shapeLikeStitching, type JobberOutcome, type RootResult } from './shapeLikeStitching';

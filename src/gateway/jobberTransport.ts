@@ -1,5 +1,5 @@
 import { Agent, errors as undiciErrors } from 'undici';
-import type { JobberTransport } from './jobberForwarder';
+import type { JobberTransport } from './jobberForwardTypes';
 
 export interface JobberTransportOptions {
   /** Longest wait for Jobber's response headers, and then between body chunks, in ms (JOBBER_TIMEOUT_MS). */

@@ -11,7 +11,7 @@ import {
   type GraphQLObjectType,
   type SelectionSetNode,
 } from 'graphql';
-import type { JobberResponse } from './jobberForwarder';
+import type { JobberResponse } from './jobberForwardTypes';
 
 /** One root response key as graphql-js executes it: its field nodes (same key, merged) and nullability. */
 export interface RootField {

@@ -1,4 +1,4 @@
-import type { JobberResponse } from './jobberForwarder';
+import type { JobberResponse } from './jobberForwardTypes';
 
 /**
  * The answer to a split operation: `data` in the client's root order (each key from the half that

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { SpanKind, SpanStatusCode, type Attributes } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { PrincipalSources } from '../auth/resolvePrincipal';
-import type { ForwardObserver } from '../gateway/jobberForwarder';
+import type { ForwardObserver } from '../gateway/jobberForwardTypes';
 import type { PacerEvent } from '../ratelimit/createRateLimiter';
 import type { JobberTokenClient } from '../tokens/jobberTokenClient';
 import type { GatewayMetrics, WebhookDeliveryOutcome } from './gatewayMetrics';

@@ -1,6 +1,6 @@
 import type { Deps } from '../core/deps';
 import { ErrorCode, GatewayError } from '../errors/gatewayError';
-import type { ForwardPacer, JobberRequest, JobberResponse } from '../gateway/jobberForwarder';
+import type { ForwardPacer, JobberRequest, JobberResponse } from '../gateway/jobberForwardTypes';
 import { MAX_COST_DEPTH, type QueryCostMeasure } from '../jobber/estimateQueryCost';
 import { type CostBuckets, createCostBuckets } from './costBuckets';
 import { decideAfterThrottled, type ObservedCost, parseRetryAfterMs } from './throttleDecision';

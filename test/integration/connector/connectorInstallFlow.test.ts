@@ -78,7 +78,7 @@ describe.each([
     expect(fx.events).toContainEqual({ kind: 'gateway', type: 'installation.installed', ref: { partnerId, accountId }, jobberAccountId: installed?.jobberAccountId });
 
     // The credentials the installation was installed with refresh its tokens and verify its webhooks.
-    expect(await fx.service.getCredentials({ partnerId, accountId })).toEqual(app);
+    expect(await fx.credentials.getCredentials({ partnerId, accountId })).toEqual(app);
     expect(await fx.refresher.refreshNow({ partnerId, accountId })).toBe('refreshed');
     const found = await fx.service.findInstallationsByJobberAccountId(installed?.jobberAccountId as string);
     expect(found).toEqual([{ ref: { partnerId, accountId }, clientSecret: app.clientSecret, installedAt: expect.any(Number) }]);

@@ -134,8 +134,8 @@ test('when the refresh token is refused for good, then the installation needs re
   await fx.service.updateSettings(partnerId, app);
   await installThroughConsent(partnerId, 'reauth-1');
   const ref = { partnerId, accountId: 'reauth-1' };
-  await fx.service.markReauthorizationRequired(ref, 'Jobber refused the refresh token');
-  await fx.service.markReauthorizationRequired(ref, 'Jobber refused the refresh token');
+  await fx.markReauthorizationRequired(ref, 'Jobber refused the refresh token');
+  await fx.markReauthorizationRequired(ref, 'Jobber refused the refresh token');
   expect(await fx.service.getInstallation(ref)).toMatchObject({ status: 'REAUTHORIZATION_REQUIRED', lastError: 'Jobber refused the refresh token' });
   expect(fx.events.filter((event) => event.kind === 'gateway' && event.type === 'installation.reauthorization_required' && event.ref.partnerId === partnerId)).toHaveLength(1);
 

@@ -5,7 +5,12 @@ import express from 'express';
 import pino from 'pino';
 import { createCallbackRouter } from '../../../../src/connector/callbackRouter';
 import { createConnectorService, type ConnectorService } from '../../../../src/connector/connectorService';
+import { createConnectorSettingsStore } from '../../../../src/connector/connectorSettingsStore';
+import { createCredentialReader, type CredentialReader } from '../../../../src/connector/credentialReader';
+import { createInstallationStore } from '../../../../src/connector/installationStore';
+import { createReauthorizationMarker } from '../../../../src/connector/reauthorizationMarker';
 import type { Clock, Deps } from '../../../../src/core/deps';
+import type { InstallationRef } from '../../../../src/core/installationRef';
 import type { PartnerEvent } from '../../../../src/core/partnerEvents';
 import { createSecretBox, type SecretBox } from '../../../../src/crypto/secretBox';
 import { createSandbox, type Sandbox } from '../../../../src/sandbox/sandbox';
@@ -27,6 +32,10 @@ export interface ConnectorFixture {
   secretBox: SecretBox;
   tokenStore: TokenStore;
   refresher: TokenRefresher;
+  /** The credential reader the refresher and `service` share (built first, as in the app). */
+  credentials: CredentialReader;
+  /** What the refresher calls when Jobber refuses a refresh token for good (the app's reauthorization marker). */
+  markReauthorizationRequired(ref: InstallationRef, reason: string): Promise<void>;
   service: ConnectorService;
   events: PartnerEvent[];
   /** Every log line written by the connector, the token client and the refresher. */
@@ -78,16 +87,24 @@ export async function startConnectorFixture(): Promise<ConnectorFixture> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  // The refresher and the service need each other: the refresher reaches the service through this box.
-  const late: { service?: ConnectorService } = {};
+  // Built in the app's order (src/app.ts): what the refresher needs (the credential reader, the
+  // reauthorization marker) only reads or writes the store, so it comes first; the connector after.
+  const credentialReaderOn = (target: Store) =>
+    createCredentialReader({
+      installations: createInstallationStore({ store: target, clock }),
+      settingsStore: createConnectorSettingsStore({ store: target, secretBox, clock }),
+      secretBox,
+    });
+  const credentials = credentialReaderOn(store);
+  const markReauthorizationRequired = createReauthorizationMarker({ deps, installations: createInstallationStore({ store, clock }), events: sink });
   const refresher = createTokenRefresher({
     deps,
     tokenStore,
     tokenClient,
     marginMs: 300_000,
     tokenTimeoutMs: 5000,
-    getCredentials: (ref) => (late.service as ConnectorService).getCredentials(ref),
-    onReauthorizationRequired: (ref, reason) => (late.service as ConnectorService).markReauthorizationRequired(ref, reason),
+    getCredentials: credentials.getCredentials,
+    onReauthorizationRequired: markReauthorizationRequired,
   });
   const buildService = (options: { clock?: Clock; store?: Store }) =>
     createConnectorService({
@@ -97,13 +114,14 @@ export async function startConnectorFixture(): Promise<ConnectorFixture> {
       tokenStore,
       accessTokens: refresher,
       events: sink,
+      // A service on another store reads its credentials there; on the fixture's store it shares the refresher's reader.
+      credentials: options.store ? credentialReaderOn(options.store) : credentials,
       publicUrl: url,
       jobberBaseUrl: sandbox.url,
       apiVersion: '2025-04-16',
       jobberTimeoutMs: 5000,
     });
   const service = buildService({ clock });
-  late.service = service;
   const app = express();
   app.use(createCallbackRouter(service));
   server.on('request', app);
@@ -117,6 +135,8 @@ export async function startConnectorFixture(): Promise<ConnectorFixture> {
     secretBox,
     tokenStore,
     refresher,
+    credentials,
+    markReauthorizationRequired,
     service,
     events,
     logs,
