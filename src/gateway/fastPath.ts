@@ -11,6 +11,7 @@ import type { Principal, RequestContext } from './requestContext';
 import { resolveAccountRef } from './resolveAccountRef';
 import { collectRootFields, shapeLikeStitching, type JobberOutcome, type RootResult } from './shapeLikeStitching';
 import { buildSplitAnswer } from './splitAnswer';
+import type { RequestScope } from '../observability/requestScope';
 
 /** A GraphQL-over-HTTP request the front door could read without Apollo (graphqlFrontDoor.ts). */
 export interface FastPathRequest {
@@ -28,6 +29,8 @@ export interface FastPathRequest {
   contentType: string;
   /** The client's address as the budgets count it (src/limits/clientAddress.ts). */
   clientAddress: string;
+  /** The request's scope (request id, span): handed to every Jobber call, on the masked errors' log lines. */
+  scope?: RequestScope | undefined;
 }
 
 /**
@@ -81,13 +84,18 @@ export function createFastPath(options: FastPathOptions): FastPath {
   const { cache, gatewaySchema, localSchema, services, documents } = options;
   const startPhase = options.startPhase ?? (() => () => undefined);
   const { logger } = options;
-  const format = (errors: readonly GraphQLError[]) => formatAllLikeApollo(errors, logger);
+  // Masked errors are logged with the request's id: with tracing off no request scope follows the awaits.
+  const formatFor =
+    (scope: RequestScope | undefined): FormatAll =>
+    (errors) =>
+      formatAllLikeApollo(errors, logger === undefined || scope === undefined ? logger : withRequestId(logger, scope.id));
   const queryType = gatewaySchema.getQueryType() as GraphQLObjectType;
   const mutationType = gatewaySchema.getMutationType() ?? queryType;
   const localRootFields = new Set(Object.keys(localSchema.getQueryType()?.getFields() ?? {}));
 
   return {
     async handle(request) {
+      const format = formatFor(request.scope);
       let principal: Principal;
       try {
         principal = await options.admitCaller(request);
@@ -126,11 +134,11 @@ export function createFastPath(options: FastPathOptions): FastPath {
 
       // From here on Jobber may be called: the fast path answers, whatever happens.
       const forward = (jobberRequest: JobberRequest): Promise<JobberOutcome> =>
-        services.forwarder.forward(ref, jobberRequest).then(
+        services.forwarder.forward(ref, { ...jobberRequest, scope: request.scope }).then(
           (result) => ({ kind: 'answered' as const, json: result.json, text: result.text }),
           (error: unknown) => {
             // A GatewayError is an expected outcome (formatted, and logged there when masked); anything else is a bug.
-            if (!isGatewayError(error)) logger?.error({ err: error }, 'unexpected error while forwarding to Jobber');
+            if (!isGatewayError(error)) logger?.error({ err: error, requestId: request.scope?.id }, 'unexpected error while forwarding to Jobber');
             return { kind: 'threw' as const, error };
           },
         );
@@ -231,4 +239,12 @@ function pickVariables(variables: Record<string, unknown> | null, names: Readonl
   const picked: Record<string, unknown> = {};
   for (const name of names) if (Object.hasOwn(variables, name)) picked[name] = variables[name];
   return picked;
+}
+
+/** `logger` with `requestId` on each line (only built when an error is formatted). */
+function withRequestId(logger: Pick<Logger, 'warn' | 'error'>, requestId: string): Pick<Logger, 'warn' | 'error'> {
+  return {
+    warn: (object: object, message?: string) => logger.warn({ requestId, ...object }, message),
+    error: (object: object, message?: string) => logger.error({ requestId, ...object }, message),
+  } as Pick<Logger, 'warn' | 'error'>;
 }

@@ -19,6 +19,7 @@ export function createJobberExecutor(): Executor<RequestContext> {
       operationName: request.operationName ?? null,
       isMutation: request.operationType === 'mutation',
       document: request.document,
+      scope: context.scope,
     });
     if (json.extensions) context.jobberExtensions.push(json.extensions);
     // Jobber's errors are plain JSON objects; stitching turns them into located GraphQLErrors.

@@ -2,6 +2,7 @@
 import type { DocumentNode } from 'graphql';
 import type { InstallationRef } from '../core/installationRef';
 import type { GatewayError } from '../errors/gatewayError';
+import type { RequestScope } from '../observability/requestScope';
 
 /** One GraphQL operation on its way to Jobber. */
 export interface JobberRequest {
@@ -12,6 +13,8 @@ export interface JobberRequest {
   isMutation: boolean;
   /** The parsed `query`, when the caller has it (spares the cost estimator a parse). */
   document?: DocumentNode;
+  /** The client request this call serves: its X-Request-Id (sent to Jobber, on the forwarder's log lines) and span. */
+  scope?: RequestScope;
 }
 
 export interface JobberResponse {
@@ -51,10 +54,11 @@ export type JobberTransport = (
 /** Observability of the calls to Jobber (src/observability/gatewayTelemetry.ts); absent = none. */
 export interface ForwardObserver {
   /**
-   * Before each call to Jobber: may add headers (X-Request-Id, traceparent) to `headers`. The returned
+   * Before each call to Jobber for the request `scope` (undefined: none known): may add headers
+   * (X-Request-Id, traceparent) to `headers`. The returned
    * function is called once, when the call ends, with the HTTP status or why there was none.
    */
-  beginJobberCall(headers: Record<string, string>): (status: number | 'timeout' | 'unreachable') => void;
+  beginJobberCall(headers: Record<string, string>, scope: RequestScope | undefined): (status: number | 'timeout' | 'unreachable') => void;
   /** Around the pacer's reservation (and its wait) and a throttled query's wait before its retry. */
   beginPacing(): () => void;
 }

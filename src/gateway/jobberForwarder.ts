@@ -3,6 +3,7 @@ import type { InstallationRef } from '../core/installationRef';
 import { ErrorCode, GatewayError, isGatewayError, type UpstreamReason } from '../errors/gatewayError';
 import type { AccessTokenProvider } from '../tokens/accessTokenProvider';
 import type { ForwardObserver, ForwardPacer, ForwardResult, JobberRequest, JobberResponse, JobberTransport } from './jobberForwardTypes';
+import type { RequestScope } from '../observability/requestScope';
 
 export interface JobberForwarderOptions {
   deps: Pick<Deps, 'fetch' | 'logger'>;
@@ -87,14 +88,14 @@ export function createJobberForwarder(options: JobberForwarderOptions): JobberFo
   };
   const transport = options.transport ?? fetchTransport;
 
-  async function send(token: string, body: string): Promise<{ status: number; text: string; retryAfter: string | null }> {
+  async function send(token: string, body: string, scope: RequestScope | undefined): Promise<{ status: number; text: string; retryAfter: string | null }> {
     const headers: Record<string, string> = {
       authorization: `Bearer ${token}`,
       'content-type': 'application/json',
       accept: 'application/json',
       'x-jobber-graphql-version': options.apiVersion,
     };
-    const ended = observer?.beginJobberCall(headers);
+    const ended = observer?.beginJobberCall(headers, scope);
     try {
       const answer = await transport(url, { headers, body });
       ended?.(answer.status);
@@ -122,11 +123,11 @@ export function createJobberForwarder(options: JobberForwarderOptions): JobberFo
     }
   }
 
-  function noteVersioning(json: JobberResponse | undefined): void {
+  function noteVersioning(json: JobberResponse | undefined, scope: RequestScope | undefined): void {
     const versioning = json?.extensions?.versioning as { warning?: string } | undefined;
     if (versioning?.warning && !versionWarned) {
       versionWarned = true;
-      logger.warn({ versioning }, 'Jobber upgraded the requested API version');
+      logger.warn({ ...(scope === undefined ? {} : { requestId: scope.id }), versioning }, 'Jobber upgraded the requested API version');
     }
   }
 
@@ -136,7 +137,7 @@ export function createJobberForwarder(options: JobberForwarderOptions): JobberFo
     let refreshed = false;
     let throttleRetried = false;
     for (;;) {
-      const answer = await send(token, body);
+      const answer = await send(token, body, request.scope);
       if (answer.status === 401) {
         if (answer.text.includes(DISCONNECT_MESSAGE)) {
           await options.onDisconnected(ref);
@@ -181,7 +182,7 @@ export function createJobberForwarder(options: JobberForwarderOptions): JobberFo
           extensions: { reason: 'upstream_error' satisfies UpstreamReason, upstreamStatus: answer.status },
         });
       }
-      noteVersioning(json);
+      noteVersioning(json, request.scope);
       return { text: answer.text, json };
     }
   }

@@ -1,5 +1,6 @@
 import type { Partner } from '../auth/partnerRegistry';
 import type { InstallationRef } from '../core/installationRef';
+import type { RequestScope } from '../observability/requestScope';
 import type { GatewayServices } from './gatewayServices';
 
 /** Who is calling, decided once per request from the Authorization header. */
@@ -24,4 +25,6 @@ export interface RequestContext {
    * (trusted documents; set by the context function, applied by the trusted document plugin).
    */
   admittedQuery?: string;
+  /** The request's scope (request id, span), handed to every Jobber call the operation makes. */
+  scope?: RequestScope | undefined;
 }

@@ -29,6 +29,7 @@ import { documentParamsForApollo } from './graphqlRequestParams';
 import { createGraphqlRouter, DEFAULT_BODY_LIMIT, parseByteSize } from './graphqlRouter';
 import { createHealthRouter } from './healthRouter';
 import { createMetricsEndpoint } from './metricsEndpoint';
+import { requestScopeOf } from '../observability/requestScope';
 
 /** The part of the app's configuration (AppConfig, src/app.ts) the HTTP side is built from. */
 export type HttpEntryConfig = Pick<Config, 'publicUrl' | 'adminApiKey'> &
@@ -100,7 +101,7 @@ export async function buildHttpEntry(options: HttpEntryOptions): Promise<HttpEnt
 
   const web = express();
   web.disable('x-powered-by');
-  const principals = telemetry.observePrincipals({ adminApiKey: config.adminApiKey, partners: services.partners, sessions: services.sessions });
+  const principals = { adminApiKey: config.adminApiKey, partners: services.partners, sessions: services.sessions };
   // Budgets (undefined: the defaults; null: off) and the client address they count by.
   const callers = createCallerGate({
     principals,
@@ -124,7 +125,7 @@ export async function buildHttpEntry(options: HttpEntryOptions): Promise<HttpEnt
           }),
           gatewaySchema: schemas.gateway,
           localSchema: schemas.local,
-          admitCaller: (request) => callers.admit(request),
+          admitCaller: (request) => callers.admit(request).then((principal) => (telemetry.notePrincipal(request.scope, principal), principal)),
           services,
           documents,
           startPhase: telemetry.startPhase,
@@ -137,7 +138,7 @@ export async function buildHttpEntry(options: HttpEntryOptions): Promise<HttpEnt
       apollo,
       bodyLimit: maxBodyBytes,
       services,
-      admitCaller: callers.admit,
+      admitCaller: (caller, req) => callers.admit(caller, req).then((principal) => (telemetry.notePrincipal(requestScopeOf(req), principal), principal)),
       clientAddressOf: addressOf,
       limits: createQueryLimitChecker({ limits: queryLimits }),
       explorer: { demo: options.demo?.explorer },
@@ -178,7 +179,7 @@ export async function buildHttpEntry(options: HttpEntryOptions): Promise<HttpEnt
         fallback: web,
         bodyLimitBytes: maxBodyBytes,
         // The request observer (telemetry.wrap) counts every response, the front door's included.
-        onOutcome: (outcome) => telemetry.noteFastPathOutcome(outcome),
+        onOutcome: (req, outcome) => telemetry.noteFastPathOutcome(outcome, req),
         onError: (error) => logger.error({ err: error }, 'unexpected error in the fast path'),
         clientAddressOf: addressOf,
         carryAdmission: callers.carryOver,

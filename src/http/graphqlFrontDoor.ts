@@ -7,6 +7,7 @@ import { createResponseTypeNegotiator } from './responseTypeNegotiator';
 import { readJsonBody } from './readJsonBody';
 import { buildQueryTooComplexBody, maxBodyNesting, maxVariablesNesting } from '../limits/queryLimits';
 import { exceedsNesting } from '../limits/valueNesting';
+import { requestScopeOf } from '../observability/requestScope';
 
 export interface GraphqlFrontDoorOptions {
   fastPath: FastPath;
@@ -19,7 +20,7 @@ export interface GraphqlFrontDoorOptions {
    * status when the front door answered itself (express counts its own), the reason when it handed the
    * request to Apollo. The seam for metrics, request ids and tracing.
    */
-  onOutcome(outcome: FastPathOutcome, status?: number, reason?: string): void;
+  onOutcome(req: IncomingMessage, outcome: FastPathOutcome, status?: number, reason?: string): void;
   /** A bug in the fast path (it rejected): logged here; the client gets a masked 500. */
   onError(error: unknown): void;
   /** The client's address as the budgets count it (clientAddressOf with the configured proxy hops). Default the socket's peer. */
@@ -57,7 +58,7 @@ export function createGraphqlFrontDoor(options: GraphqlFrontDoorOptions): (req: 
   const negotiate = createResponseTypeNegotiator();
 
   const handOver = (req: IncomingMessage, res: ServerResponse, reason: string) => {
-    onOutcome('handed_off', undefined, reason);
+    onOutcome(req, 'handed_off', undefined, reason);
     fallback(req, res);
   };
 
@@ -71,9 +72,9 @@ export function createGraphqlFrontDoor(options: GraphqlFrontDoorOptions): (req: 
       if (body.kind === 'unread') return handOver(req, res, 'not a plain JSON body');
       if (body.kind === 'too_deep') {
         answerJson(res, 400, buildQueryTooComplexBody({ limit: 'maxDepth', maximum: maxDepth }));
-        return onOutcome('refused', 400);
+        return onOutcome(req, 'refused', 400);
       }
-      if (body.kind === 'invalid') return answerBodyError(res, body.status, onOutcome);
+      if (body.kind === 'invalid') return answerBodyError(req, res, body.status, onOutcome);
       // Kept for express.json, which skips a body that was read already.
       (req as IncomingMessage & { body?: unknown }).body = body.value;
       params = paramsFromBody(body.value);
@@ -90,6 +91,7 @@ export function createGraphqlFrontDoor(options: GraphqlFrontDoorOptions): (req: 
       accountIdHeader: Array.isArray(accountId) ? accountId[0] : accountId,
       contentType,
       clientAddress: options.clientAddressOf ? options.clientAddressOf(req) : (req.socket.remoteAddress ?? 'unknown'),
+      scope: requestScopeOf(req),
     };
     const result = await fastPath.handle(request);
     if (result.kind === 'apollo') {
@@ -97,7 +99,7 @@ export function createGraphqlFrontDoor(options: GraphqlFrontDoorOptions): (req: 
       return handOver(req, res, result.reason);
     }
     writeAnswer(res, result.status, result.headers, result.body);
-    onOutcome(result.outcome, result.status);
+    onOutcome(req, result.outcome, result.status);
   };
 
   return (req, res) => {
@@ -114,7 +116,7 @@ export function createGraphqlFrontDoor(options: GraphqlFrontDoorOptions): (req: 
       onError(error);
       if (res.headersSent) return void res.destroy();
       answerJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
-      onOutcome('refused', 500);
+      onOutcome(req, 'refused', 500);
     });
   };
 }
@@ -130,10 +132,10 @@ function isJsonOrAbsent(contentType: string | undefined): boolean {
 }
 
 /** What the graphql router's error handler answers for a body that cannot be read (400, 413). */
-function answerBodyError(res: ServerResponse, status: 400 | 413, onOutcome: GraphqlFrontDoorOptions['onOutcome']): void {
+function answerBodyError(req: IncomingMessage, res: ServerResponse, status: 400 | 413, onOutcome: GraphqlFrontDoorOptions['onOutcome']): void {
   const message = status === 413 ? 'The request body is too large.' : 'The request body is not valid JSON.';
   answerJson(res, status, { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
-  onOutcome('refused', status);
+  onOutcome(req, 'refused', status);
 }
 
 function answerJson(res: ServerResponse, status: number, body: unknown): void {

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
@@ -9,6 +10,7 @@ import type { CallerRequest } from '../limits/callerGate';
 import type { QueryLimitChecker } from '../limits/queryLimitChecker';
 import { buildExplorerPage, isBrowserPageRequest, type ExplorerPageOptions } from './explorerPage';
 import { setGraphqlCorsHeaders } from './graphqlCors';
+import { requestScopeOf } from '../observability/requestScope';
 
 /** The largest `/graphql` request body accepted unless told otherwise. */
 export const DEFAULT_BODY_LIMIT = '1mb';
@@ -20,7 +22,7 @@ export interface GraphqlRouterOptions {
    * Who calls, within the request budgets (callerGate.admit), before Apollo parses anything; `ticket` is
    * the request, under which the fast path may already have admitted it.
    */
-  admitCaller(request: CallerRequest, ticket: object): Promise<Principal>;
+  admitCaller(request: CallerRequest, req: IncomingMessage): Promise<Principal>;
   /** The client's address as the budgets count it (clientAddressOf with the configured proxy hops). */
   clientAddressOf(req: Request): string;
   /** The parser and validation limits (createQueryLimitChecker), checked after the caller is admitted and before Apollo parses. */
@@ -86,7 +88,14 @@ export function createGraphqlRouter(options: GraphqlRouterOptions): Router {
           const tooComplex = (text === undefined ? null : options.limits.checkQuery(text)) ?? (req.method === 'GET' ? options.limits.checkVariables(variables) : null);
           // A GraphQLError with http status 400: Apollo answers it as it is, before parsing anything.
           if (tooComplex) throw tooComplex;
-          return { principal, accountIdHeader: accountId, services: options.services, jobberExtensions: [], ...(admittedQuery === undefined ? {} : { admittedQuery }) };
+          return {
+            principal,
+            accountIdHeader: accountId,
+            services: options.services,
+            jobberExtensions: [],
+            scope: requestScopeOf(req),
+            ...(admittedQuery === undefined ? {} : { admittedQuery }),
+          };
         } catch (error) {
           // Apollo answers a context failure with the GraphQLError's http status (401, 403, 429, 503) and headers.
           if (isGatewayError(error)) throw new GraphQLError(error.message, { extensions: withHttpHeaders(error.extensions, httpHeadersOf(error)), originalError: error });

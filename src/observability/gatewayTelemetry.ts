@@ -1,14 +1,14 @@
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { SpanKind, SpanStatusCode, type Attributes } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import type { PrincipalSources } from '../auth/resolvePrincipal';
+import type { Principal } from '../gateway/requestContext';
 import type { ForwardObserver } from '../gateway/jobberForwardTypes';
 import type { PacerEvent } from '../ratelimit/createRateLimiter';
 import type { JobberTokenClient } from '../tokens/jobberTokenClient';
 import type { GatewayMetrics, WebhookDeliveryOutcome } from './gatewayMetrics';
 import { createRequestObserver } from './requestObserver';
-import { createRequestLogger, createRequestScopes, type RequestScopes } from './requestScope';
+import { createRequestLogger, createRequestScopes, requestScopeOf, type RequestScope, type RequestScopes } from './requestScope';
 import { contextWithSpan, type Tracing } from './tracing';
 
 /** Ends a span; `failed` marks it as an error. */
@@ -32,8 +32,8 @@ export interface GatewayTelemetry {
   startSpan(name: string, options?: { attributes?: Attributes; kind?: SpanKind; root?: boolean }): EndSpan;
   /** The fast path's phases: `startPhase('classify')` before planning, the returned function after. */
   startPhase(phase: FastPathPhase): EndSpan;
-  /** The fast path's onOutcome: counted, and remembered for the access log and the request histogram. */
-  noteFastPathOutcome(outcome: string): void;
+  /** The fast path's onOutcome: counted, and remembered on `req`'s scope for the access log and the request histogram. */
+  noteFastPathOutcome(outcome: string, req: IncomingMessage): void;
   /** The forwarder's hooks: X-Request-Id and traceparent out, Jobber call latency, pacer spans. */
   forwardObserver: ForwardObserver;
   /** The cost pacer's waits and refusals. */
@@ -42,15 +42,16 @@ export interface GatewayTelemetry {
   onDelivery(outcome: WebhookDeliveryOutcome): void;
   /** The token client with its refreshes counted and traced. */
   observeTokenClient(client: JobberTokenClient): JobberTokenClient;
-  /** The principal sources, noting the partner a credential names (access log, span). */
-  observePrincipals(sources: PrincipalSources): PrincipalSources;
+  /** An admitted caller: the partner it names goes on the request's scope (access log, span). */
+  notePrincipal(scope: RequestScope | undefined, principal: Principal): void;
 }
 
 const NO_SPAN: EndSpan = () => undefined;
 
 export function createGatewayTelemetry(options: { metrics: GatewayMetrics; tracing: Tracing | undefined; logger: Logger }): GatewayTelemetry {
   const { metrics, tracing } = options;
-  const scopes = createRequestScopes();
+  // Only tracing needs the scope after every await (spans of shared work): see createRequestScopes.
+  const scopes = createRequestScopes({ propagate: tracing !== undefined });
   const logger = createRequestLogger(options.logger, scopes);
   const wrap = createRequestObserver({ scopes, metrics, tracing, logger: options.logger });
 
@@ -70,9 +71,9 @@ export function createGatewayTelemetry(options: { metrics: GatewayMetrics; traci
   };
 
   const forwardObserver: ForwardObserver = {
-    beginJobberCall(headers) {
+    beginJobberCall(headers, requestScope) {
       const startedAt = performance.now();
-      const scope = scopes.current();
+      const scope = requestScope ?? scopes.current();
       if (scope !== undefined) headers['x-request-id'] = scope.id;
       const parent = scope?.span;
       const span =
@@ -99,9 +100,9 @@ export function createGatewayTelemetry(options: { metrics: GatewayMetrics; traci
     wrap,
     startSpan,
     startPhase: (phase) => (tracing === undefined ? NO_SPAN : startSpan(phase === 'classify' ? 'fastpath.classify' : 'fastpath.local')),
-    noteFastPathOutcome(outcome) {
+    noteFastPathOutcome(outcome, req) {
       metrics.recordFastPath(outcome);
-      const scope = scopes.current();
+      const scope = requestScopeOf(req);
       if (scope !== undefined) scope.fastPath = outcome;
     },
     forwardObserver,
@@ -129,16 +130,10 @@ export function createGatewayTelemetry(options: { metrics: GatewayMetrics; traci
         },
       };
     },
-    observePrincipals(sources) {
-      const note = (partnerId: string | undefined) => {
-        const scope = scopes.current();
-        if (scope !== undefined && partnerId !== undefined) scope.partnerId = partnerId;
-      };
-      return {
-        ...sources,
-        partners: { ...sources.partners, authenticate: (apiKey, beforeStoreRead) => sources.partners.authenticate(apiKey, beforeStoreRead).then((verified) => (note(verified?.partner.id), verified)) },
-        sessions: { ...sources.sessions, resolve: (token) => sources.sessions.resolve(token).then((resolution) => (note(resolution.ok ? resolution.ref.partnerId : undefined), resolution)) },
-      };
+    notePrincipal(scope, principal) {
+      if (scope === undefined) return;
+      if (principal.kind === 'partner') scope.partnerId = principal.partner.id;
+      else if (principal.kind === 'session') scope.partnerId = principal.ref.partnerId;
     },
   };
 }

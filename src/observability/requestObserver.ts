@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { buildAccessLogEntry, graphqlPathOf, routeOf } from './accessLog';
 import type { GatewayMetrics, RouteLabel } from './gatewayMetrics';
 import { resolveRequestId } from './requestId';
-import type { RequestScope, RequestScopes } from './requestScope';
+import { attachRequestScope, type RequestScope, type RequestScopes } from './requestScope';
 import type { Tracing } from './tracing';
 
 export interface RequestObserverOptions {
@@ -77,6 +77,7 @@ export function createRequestObserver(options: RequestObserverOptions): (listene
       );
     }
     res.once('close', () => finish(req, res, scope, url, route));
+    attachRequestScope(req, scope);
     scopes.enter(scope);
     listener(req, res);
   };

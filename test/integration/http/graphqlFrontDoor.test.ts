@@ -23,7 +23,7 @@ describe('createGraphqlFrontDoor on a real HTTP server', () => {
       },
       fallback: (_req, res) => res.end('express'),
       bodyLimitBytes: 1024,
-      onOutcome: (outcome) => outcomes.push(outcome),
+      onOutcome: (_req, outcome) => outcomes.push(outcome),
       onError: (error) => errors.push(error),
     });
     server = createServer(door);
