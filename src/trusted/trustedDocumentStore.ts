@@ -1,7 +1,7 @@
 import type { Clock } from '../core/deps';
 import { buildPartnerKey } from '../core/installationRef';
-import { decodePartnersCursor, encodePartnersCursor, isAfterCursor } from '../auth/partnersCursor';
 import { ErrorCode, GatewayError } from '../errors/gatewayError';
+import { readIndexPage, type IndexPage } from '../store/readIndexPage';
 import type { Store } from '../store/store';
 
 /** One registered operation document of a partner: immutable, named by the SHA-256 of its text. */
@@ -24,11 +24,7 @@ export interface TrustedDocumentPolicy {
   generation: number;
 }
 
-export interface TrustedDocumentsPage {
-  nodes: TrustedDocument[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  totalCount: number;
-}
+export type TrustedDocumentsPage = IndexPage<TrustedDocument>;
 
 export interface TrustedDocumentStore {
   readPolicy(partnerId: string): Promise<TrustedDocumentPolicy>;
@@ -131,32 +127,8 @@ export function createTrustedDocumentStore(options: { store: Store; clock: Clock
       return removed;
     },
 
-    async list(partnerId, page) {
-      const { first } = page;
-      if (!Number.isInteger(first) || first < 1 || first > MAX_TRUSTED_DOCUMENTS_PAGE) {
-        throw new GatewayError(ErrorCode.BAD_USER_INPUT, `first must be from 1 to ${MAX_TRUSTED_DOCUMENTS_PAGE}.`);
-      }
-      const after = page.after ? decodePartnersCursor(page.after) : undefined;
-      if (page.after && !after) throw new GatewayError(ErrorCode.BAD_USER_INPUT, 'after is not a cursor of this list.');
-      // Documents registered in one call share a score: widen the read until enough lie strictly after the cursor.
-      let extra = 16;
-      let entries: { member: string; score: number }[];
-      for (;;) {
-        const limit = first + 1 + extra;
-        const read = await store.zRangeByScore(indexKey(partnerId), after?.score ?? Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, limit);
-        entries = after ? read.filter((entry) => isAfterCursor(entry, after)) : read;
-        if (read.length < limit || entries.length > first) break;
-        extra *= 4;
-      }
-      const selected = entries.slice(0, first);
-      const found = await Promise.all(selected.map((entry) => read(partnerId, entry.member)));
-      const last = selected[selected.length - 1];
-      return {
-        nodes: found.flatMap((document) => (document ? [document] : [])),
-        pageInfo: { hasNextPage: entries.length > first, endCursor: last ? encodePartnersCursor({ score: last.score, id: last.member }) : null },
-        totalCount: await store.zCard(indexKey(partnerId)),
-      };
-    },
+    // Documents registered in one call share a score: readIndexPage orders them by hash.
+    list: (partnerId, page) => readIndexPage(store, indexKey(partnerId), page, { maxFirst: MAX_TRUSTED_DOCUMENTS_PAGE, load: (hash) => read(partnerId, hash) }),
 
     count: (partnerId) => store.zCard(indexKey(partnerId)),
   };
