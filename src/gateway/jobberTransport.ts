@@ -19,7 +19,8 @@ export interface PooledJobberTransport extends JobberTransport {
  * Every call the forwarder makes to Jobber's GraphQL API (fast path and stitching alike): a keep-alive connection pool (an undici Agent) driven with
  * undici.request, which costs far less per call than fetch (no WHATWG streams, no AbortSignal timer).
  * Timeouts are undici's headers/body timeouts; they surface as an error named TimeoutError, which the
- * forwarder turns into UPSTREAM_TIMEOUT.
+ * forwarder turns into UPSTREAM_TIMEOUT. They run on undici's coarse timers (a tick every ~0.5 s, no
+ * timer per request): a call is abandoned between `timeoutMs` and about one second after it.
  */
 export function createJobberTransport(options: JobberTransportOptions): PooledJobberTransport {
   const agent = new Agent({
