@@ -134,7 +134,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
 
       // From here on Jobber may be called: the fast path answers, whatever happens.
       const forward = (jobberRequest: JobberRequest): Promise<JobberOutcome> =>
-        services.forwarder.forward(ref, { ...jobberRequest, scope: request.scope }).then(
+        services.forwarder.forward(ref, jobberRequest).then(
           (result) => ({ kind: 'answered' as const, json: result.json, text: result.text }),
           (error: unknown) => {
             // A GatewayError is an expected outcome (formatted, and logged there when masked); anything else is a bug.
@@ -146,7 +146,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
 
       if (lookup.kind === 'forward') {
         const { variables, operationName } = request;
-        const outcome = await forward({ query, variables, operationName, isMutation: lookup.isMutation, document: lookup.document });
+        const outcome = await forward({ query, variables, operationName, isMutation: lookup.isMutation, document: lookup.document, scope: request.scope });
         const shaped = shapeLikeStitching(rootFields, outcome, lookup.isMutation);
         // Jobber's bytes are the answer when stitching would pass them as they are.
         if (shaped === null && outcome.kind === 'answered') return answer(request, 'forwarded', 200, outcome.text);
@@ -162,7 +162,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
           const local = execute({ schema: localSchema, document: split.localDocument, variableValues: request.variables, contextValue: context });
           return Promise.resolve(local).finally(executed);
         }),
-        forward({ query: split.jobberQuery, variables: pickVariables(request.variables, split.jobberVariableNames), operationName: request.operationName, isMutation: false, document: split.jobberDocument }),
+        forward({ query: split.jobberQuery, variables: pickVariables(request.variables, split.jobberVariableNames), operationName: request.operationName, isMutation: false, document: split.jobberDocument, scope: request.scope }),
       ]);
       const shaped = shapeLikeStitching(() => rootFields().filter((field) => !localRootFields.has(field.name)), outcome, false);
       if (!local.errors && local.data && shaped === null && outcome.kind === 'answered') {

@@ -11,7 +11,7 @@ import { createFastPath } from '../gateway/fastPath';
 import { createFastPathCache, type FastPathCacheOptions } from '../gateway/fastPathCache';
 import { buildGatewayPlugins } from '../gateway/gatewayPlugins';
 import type { RequestContext } from '../gateway/requestContext';
-import { createCallerGate, DEFAULT_PARTNER_BUDGET, DEFAULT_UNAUTHENTICATED_BUDGET } from '../limits/callerGate';
+import { createCallerGate, DEFAULT_PARTNER_BUDGET, DEFAULT_UNAUTHENTICATED_BUDGET, type CallerRequest } from '../limits/callerGate';
 import { clientAddressOf } from '../limits/clientAddress';
 import { createIntrospectionCachePlugin } from '../limits/introspectionCachePlugin';
 import { createQueryLimitChecker } from '../limits/queryLimitChecker';
@@ -29,7 +29,7 @@ import { documentParamsForApollo } from './graphqlRequestParams';
 import { createGraphqlRouter, DEFAULT_BODY_LIMIT, parseByteSize } from './graphqlRouter';
 import { createHealthRouter } from './healthRouter';
 import { createMetricsEndpoint } from './metricsEndpoint';
-import { requestScopeOf } from '../observability/requestScope';
+import { requestScopeOf, type RequestScope } from '../observability/requestScope';
 
 /** The part of the app's configuration (AppConfig, src/app.ts) the HTTP side is built from. */
 export type HttpEntryConfig = Pick<Config, 'publicUrl' | 'adminApiKey'> &
@@ -110,6 +110,9 @@ export async function buildHttpEntry(options: HttpEntryOptions): Promise<HttpEnt
     perClient: config.unauthenticatedBudget === undefined ? DEFAULT_UNAUTHENTICATED_BUDGET : config.unauthenticatedBudget,
     unknownCredentialTtlMs: recheckMs,
   });
+  // Both paths admit through here: the partner a credential names goes on the request's scope (access log).
+  const admit = (caller: CallerRequest, ticket: object, scope: RequestScope | undefined) =>
+    callers.admit(caller, ticket).then((principal) => (telemetry.notePrincipal(scope, principal), principal));
   const trustProxyHops = config.trustProxyHops ?? 0;
   const addressOf = (req: IncomingMessage) => clientAddressOf(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustProxyHops);
   const fastPath =
@@ -125,7 +128,7 @@ export async function buildHttpEntry(options: HttpEntryOptions): Promise<HttpEnt
           }),
           gatewaySchema: schemas.gateway,
           localSchema: schemas.local,
-          admitCaller: (request) => callers.admit(request).then((principal) => (telemetry.notePrincipal(request.scope, principal), principal)),
+          admitCaller: (request) => admit(request, request, request.scope),
           services,
           documents,
           startPhase: telemetry.startPhase,
@@ -138,7 +141,7 @@ export async function buildHttpEntry(options: HttpEntryOptions): Promise<HttpEnt
       apollo,
       bodyLimit: maxBodyBytes,
       services,
-      admitCaller: (caller, req) => callers.admit(caller, req).then((principal) => (telemetry.notePrincipal(requestScopeOf(req), principal), principal)),
+      admitCaller: (caller, req) => admit(caller, req, requestScopeOf(req)),
       clientAddressOf: addressOf,
       limits: createQueryLimitChecker({ limits: queryLimits }),
       explorer: { demo: options.demo?.explorer },
