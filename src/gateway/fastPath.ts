@@ -59,8 +59,8 @@ export interface FastPathOptions {
   admitCaller(request: FastPathRequest): Promise<Principal>;
   /** What the local resolvers use; `forwarder` sends to Jobber. */
   services: GatewayServices;
-  /** Where what a masked error hides is written (as the Apollo path's formatError does). Default: nowhere. */
-  logger?: Pick<Logger, 'warn' | 'error'>;
+  /** Where what a masked error hides is written (as the Apollo path's formatError does), a child with the request's id. Default: nowhere. */
+  logger?: Logger;
   /** Which text a request runs: a persisted query's hash resolved, an account session held to its partner's trusted documents. */
   documents: TrustedDocumentGate;
   /** Opens a tracing span for a phase (classifying the operation, running its local half); call what it returns at the end. Default none. */
@@ -88,7 +88,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
   const formatFor =
     (scope: RequestScope | undefined): FormatAll =>
     (errors) =>
-      formatAllLikeApollo(errors, logger === undefined || scope === undefined ? logger : withRequestId(logger, scope.id));
+      formatAllLikeApollo(errors, logger === undefined || scope === undefined || errors.length === 0 ? logger : logger.child({ requestId: scope.id }));
   const queryType = gatewaySchema.getQueryType() as GraphQLObjectType;
   const mutationType = gatewaySchema.getMutationType() ?? queryType;
   const localRootFields = new Set(Object.keys(localSchema.getQueryType()?.getFields() ?? {}));
@@ -239,12 +239,4 @@ function pickVariables(variables: Record<string, unknown> | null, names: Readonl
   const picked: Record<string, unknown> = {};
   for (const name of names) if (Object.hasOwn(variables, name)) picked[name] = variables[name];
   return picked;
-}
-
-/** `logger` with `requestId` on each line (only built when an error is formatted). */
-function withRequestId(logger: Pick<Logger, 'warn' | 'error'>, requestId: string): Pick<Logger, 'warn' | 'error'> {
-  return {
-    warn: (object: object, message?: string) => logger.warn({ requestId, ...object }, message),
-    error: (object: object, message?: string) => logger.error({ requestId, ...object }, message),
-  } as Pick<Logger, 'warn' | 'error'>;
 }

@@ -20,7 +20,7 @@ const METHODS: Record<string, (control: SandboxControl, body: Body) => unknown> 
   setBucket: (c, b) => c.setBucket(b as never),
   setRequestLimit: (c, b) => c.setRequestLimit(b as never),
   setTokenEndpointFailure: (c, b) => c.setTokenEndpointFailure(b as never),
-  setTokenEndpointLatency: (c, b) => c.setTokenEndpointLatency(Number(b.ms)),
+  setTokenEndpointLatency: (c, b) => c.setTokenEndpointLatency(Number(b.ms), typeof b.accountId === 'string' ? { accountId: b.accountId } : undefined),
   setGraphqlFailure: (c, b) => c.setGraphqlFailure(b as never),
   setGraphqlLatency: (c, b) => c.setGraphqlLatency(Number(b.ms)),
   counters: (c) => c.counters(),

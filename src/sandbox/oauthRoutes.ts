@@ -81,17 +81,19 @@ export async function handleConsent(state: SandboxState, req: IncomingMessage, r
 /** `POST /api/oauth/token`: both grants, with injected latency and failures first. */
 export async function handleToken(state: SandboxState, sleep: Sleep, req: IncomingMessage, res: ServerResponse): Promise<void> {
   state.counters.tokenCalls++;
-  if (state.settings.tokenLatencyMs > 0) await sleep(state.settings.tokenLatencyMs);
+  // Read first: the latency may apply to one account's calls only, known from the code or refresh token.
+  const read = await readBody(req);
+  const form = new URLSearchParams(read.ok ? read.body.toString('utf8') : '');
+  const { tokenLatencyMs, tokenLatencyAccountId } = state.settings;
+  if (tokenLatencyMs > 0 && (tokenLatencyAccountId === undefined || accountOfTokenCall(state, form) === tokenLatencyAccountId)) await sleep(tokenLatencyMs);
   const failure = takeTokenFailure(state);
   if (failure === 'timeout') return; // never answered: the caller's timeout must fire
   if (failure === 'status500') return sendJson(res, 500, { error: 'server_error', message: 'Internal Server Error' });
 
-  const read = await readBody(req);
   if (!read.ok) return sendJson(res, read.status, { error: 'invalid_request', message: 'Unreadable body' });
   if (mediaTypeOf(req) !== 'application/x-www-form-urlencoded') {
     return sendJson(res, 400, { error: 'invalid_request', message: 'Content-Type must be application/x-www-form-urlencoded' });
   }
-  const form = new URLSearchParams(read.body.toString('utf8'));
   const app = state.apps.get(form.get('client_id') ?? '');
   if (!app || app.clientSecret !== form.get('client_secret')) {
     return sendJson(res, 401, { error: 'invalid_client', message: 'Client authentication failed' });
@@ -100,6 +102,12 @@ export async function handleToken(state: SandboxState, sleep: Sleep, req: Incomi
   if (grantType === 'authorization_code') return exchangeCode(state, app.clientId, form, res);
   if (grantType === 'refresh_token') return refresh(state, app.clientId, form, res);
   sendJson(res, 400, { error: 'unsupported_grant_type', message: 'grant_type must be authorization_code or refresh_token' });
+}
+
+/** The account a token call is for (its code's or refresh token's grant), before anything is checked. */
+function accountOfTokenCall(state: SandboxState, form: URLSearchParams): string | undefined {
+  const grantId = form.get('grant_type') === 'refresh_token' ? state.refreshTokens.get(form.get('refresh_token') ?? '') : state.codes.get(form.get('code') ?? '')?.grantId;
+  return grantId === undefined ? undefined : state.grants.get(grantId)?.accountId;
 }
 
 function exchangeCode(state: SandboxState, clientId: string, form: URLSearchParams, res: ServerResponse): void {

@@ -39,7 +39,8 @@ export interface SandboxControl {
   setBucket(bucket: Partial<BucketSettings>): void;
   setRequestLimit(limit: { max: number; windowMs: number }): void;
   setTokenEndpointFailure(failure: TokenFailure): void;
-  setTokenEndpointLatency(ms: number): void;
+  /** Every token call waits `ms` before it is answered; with `accountId`, only that account's calls. */
+  setTokenEndpointLatency(ms: number, options?: { accountId?: string }): void;
   setGraphqlFailure(failure: { status: 500 | 502 | 503; count: number }): void;
   setGraphqlLatency(ms: number): void;
   counters(): SandboxCounters;
@@ -117,8 +118,9 @@ export function createSandboxControl(deps: SandboxControlDeps): SandboxControl {
       if (!['status500', 'timeout', 'none'].includes(failure?.mode)) throw new Error('mode must be status500, timeout or none');
       state.settings.tokenFailure = { ...failure };
     },
-    setTokenEndpointLatency: (ms) => {
+    setTokenEndpointLatency: (ms, options) => {
       state.settings.tokenLatencyMs = nonNegative(ms, 'ms');
+      state.settings.tokenLatencyAccountId = options?.accountId === undefined ? undefined : accountOf(options.accountId);
     },
     setGraphqlFailure: (failure) => {
       if (![500, 502, 503].includes(failure?.status)) throw new Error('status must be 500, 502 or 503');

@@ -53,6 +53,8 @@ export interface SandboxSettings {
   requestLimit: { max: number; windowMs: number };
   tokenFailure: TokenFailure;
   tokenLatencyMs: number;
+  /** When set, only this account's token calls wait `tokenLatencyMs`. */
+  tokenLatencyAccountId?: string | undefined;
   graphqlFailure: { status: 500 | 502 | 503; count: number };
   graphqlLatencyMs: number;
   /** The API version served as current (`buildVersioningExtension`). */

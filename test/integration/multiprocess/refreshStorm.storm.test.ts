@@ -125,7 +125,10 @@ describe('4 gateway processes on one Redis under a refresh storm', () => {
     if (!target) throw new Error('no account');
     const victim = cluster.gateways[3]!;
     const survivors = [0, 1, 2];
-    cluster.sandbox.control.setTokenEndpointLatency(3000);
+    // Only the target's token calls are slow (the victim's call must still be in flight when it dies). The other
+    // accounts' tokens live 3 s: with every refresh taking 3 s, their requests' availability would hang on how
+    // loaded the machine is (6 of them once failed token_unobtainable in a full storm phase), not on the kill.
+    cluster.sandbox.control.setTokenEndpointLatency(3000, { accountId: target.jobberAccountId });
     await waitForNoRefreshLocks(cluster);
     cluster.sandbox.control.resetCounters();
     cluster.tap.reset();

@@ -155,6 +155,25 @@ describe('sandbox OAuth', () => {
     expect(statuses).toEqual([401, 500, 401, 500]);
   });
 
+  test('when the token endpoint is slowed for one account, then only that account\'s refresh waits', async () => {
+    const [slow, quick] = [sandbox.control.createAccount({ name: 'Slow Ltd' }), sandbox.control.createAccount({ name: 'Quick Ltd' })];
+    const installed = async (accountId: string) => (await exchange(codeFrom((await approveConsent(consentUrl(), { accountId })).location))).body;
+    const [slowTokens, quickTokens] = [await installed(slow.id), await installed(quick.id)];
+    sandbox.control.setTokenEndpointLatency(3000, { accountId: slow.id });
+    try {
+      const startedAt = Date.now();
+      let slowAnswered = false;
+      const slowCall = postToken(sandbox.url, refreshForm(slowTokens.refresh_token!)).then((answer) => ((slowAnswered = true), answer));
+      const quickCall = await postToken(sandbox.url, refreshForm(quickTokens.refresh_token!));
+      expect(quickCall.status).toBe(200);
+      expect(slowAnswered).toBe(false);
+      expect((await slowCall).status).toBe(200);
+      expect(Date.now() - startedAt).toBeGreaterThanOrEqual(2900);
+    } finally {
+      sandbox.control.setTokenEndpointLatency(0);
+    }
+  });
+
   test('when the token endpoint is set to time out, then the call never answers and close() still ends it', async () => {
     sandbox.control.setTokenEndpointFailure({ mode: 'timeout', count: 1 });
     const call = fetch(`${sandbox.url}/api/oauth/token`, {
