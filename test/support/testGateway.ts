@@ -31,22 +31,23 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
+/** What startTestGateway can be given; every part defaults to a fresh one. */
+export interface TestGatewayOptions {
+  sandbox?: Sandbox;
+  config?: Partial<AppConfig>;
+  store?: Store;
+  background?: boolean;
+  /** Share these to run several gateways over one store (default: a fresh key). */
+  encryptionKeys?: Buffer[];
+  adminKey?: string;
+  /** Default true (see AppOptions.fastPath). */
+  fastPath?: boolean;
+  /** Default off (see AppOptions.tracing); the caller shuts it down. */
+  tracing?: Tracing;
+}
+
 /** A real gateway on port 0 over a real Redis (unique key prefix) in front of a real sandbox. */
-export async function startTestGateway(
-  options: {
-    sandbox?: Sandbox;
-    config?: Partial<AppConfig>;
-    store?: Store;
-    background?: boolean;
-    /** Share these to run several gateways over one store (default: a fresh key). */
-    encryptionKeys?: Buffer[];
-    adminKey?: string;
-    /** Default true (see AppOptions.fastPath). */
-    fastPath?: boolean;
-    /** Default off (see AppOptions.tracing); the caller shuts it down. */
-    tracing?: Tracing;
-  } = {},
-): Promise<TestGateway> {
+export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const sandbox = options.sandbox ?? (await createSandbox());
   const store = options.store ?? createRedisStore({ url: testRedisUrl(), keyPrefix: uniqueKeyPrefix('gw') });
   const logs: string[] = [];
@@ -190,4 +191,27 @@ export async function installAccount(
   const { location } = await approveConsent(consentUrl, { accountName: options.accountName ?? `Jobber ${accountId}` });
   const response = await fetch(location, { redirect: 'manual' });
   return { callbackStatus: response.status, callbackBody: await response.text() };
+}
+
+/** An account to install: its id, or its id and the name typed on the consent page (default `Jobber <id>`). */
+export type TestAccount = string | { accountId: string; accountName: string };
+
+/**
+ * The setup most integration suites share: a test gateway, a partner with its connector configured, and
+ * these accounts installed through the real consent flow (each callback must answer 200).
+ */
+export async function startInstalledGateway(accounts: readonly TestAccount[], options: TestGatewayOptions = {}): Promise<{ gateway: TestGateway; partner: TestPartner }> {
+  const gateway = await startTestGateway(options);
+  try {
+    const partner = await createTestPartner(gateway);
+    for (const account of accounts) {
+      const { accountId, accountName } = typeof account === 'string' ? { accountId: account, accountName: undefined } : account;
+      const installed = await installAccount(gateway, partner, accountId, accountName === undefined ? {} : { accountName });
+      if (installed.callbackStatus !== 200) throw new Error(`installing ${accountId} answered ${installed.callbackStatus}: ${installed.callbackBody}`);
+    }
+    return { gateway, partner };
+  } catch (error) {
+    await gateway.close();
+    throw error;
+  }
 }

@@ -2,40 +2,19 @@ import type { Store } from '../../../src/store/store';
 import { createRedisStore } from '../../../src/store/redisStore';
 import { testRedisUrl, uniqueKeyPrefix } from '../../support/redisUrl';
 import { waitFor } from '../../support/waitFor';
-import { createTestPartner, installAccount, postGraphql, startTestGateway, type TestGateway, type TestPartner } from '../../support/testGateway';
-
-/** Every key the gateway touches, by method, while `recording` is on. */
-function countingStore(inner: Store): { store: Store; touched: string[]; setRecording(on: boolean): void } {
-  const touched: string[] = [];
-  let recording = false;
-  const store = new Proxy(inner, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        if (recording) {
-          const keys = Array.isArray(args[0]) ? (args[0] as string[]) : [args[0]];
-          for (const key of keys) touched.push(`${String(property)} ${String(key)}`);
-        }
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return { store, touched, setRecording: (on) => void (recording = on) };
-}
+import { createCountingStore, type CountingStore } from '../../support/countingStore';
+import { installAccount, postGraphql, startInstalledGateway, type TestGateway, type TestPartner } from '../../support/testGateway';
 
 describe('fast path: the hot path', () => {
   let gateway: TestGateway;
   let partner: TestPartner;
-  let counting: ReturnType<typeof countingStore>;
+  let counting: CountingStore;
   let redis: Store;
 
   beforeAll(async () => {
     redis = createRedisStore({ url: testRedisUrl(), keyPrefix: uniqueKeyPrefix('hotpath') });
-    counting = countingStore(redis);
-    gateway = await startTestGateway({ store: counting.store });
-    partner = await createTestPartner(gateway);
-    expect((await installAccount(gateway, partner, 'north')).callbackStatus).toBe(200);
+    counting = createCountingStore(redis);
+    ({ gateway, partner } = await startInstalledGateway(['north'], { store: counting.store }));
   }, 60_000);
   afterAll(async () => {
     await gateway.close();

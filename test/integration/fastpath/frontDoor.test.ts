@@ -1,4 +1,4 @@
-import { createTestPartner, installAccount, startTestGateway, type TestGateway, type TestPartner } from '../../support/testGateway';
+import { startInstalledGateway, type TestGateway, type TestPartner } from '../../support/testGateway';
 import { readFastPathCount, readMetricCount } from './support/readFastPathCount';
 
 const requestCount = (gateway: TestGateway, status: string) => readMetricCount(gateway, `gateway_http_requests_total{route="/graphql",status="${status}"}`);
@@ -8,9 +8,7 @@ describe('the /graphql front door (fast path before express)', () => {
   let partner: TestPartner;
 
   beforeAll(async () => {
-    gateway = await startTestGateway();
-    partner = await createTestPartner(gateway);
-    expect((await installAccount(gateway, partner, 'north')).callbackStatus).toBe(200);
+    ({ gateway, partner } = await startInstalledGateway(['north']));
   }, 60_000);
   afterAll(() => gateway.close());
 

@@ -3,28 +3,12 @@ import { createRedisStore } from '../../../src/store/redisStore';
 import type { Store } from '../../../src/store/store';
 import { startRedisServer, type RedisServerProcess } from '../store/redisServerProcess';
 import { testRedisUrl, uniqueKeyPrefix } from '../../support/redisUrl';
-import { createTestPartner, installAccount, postGraphql, startTestGateway, type GraphqlAnswer, type TestGateway, type TestPartner } from '../../support/testGateway';
+import { createCountingStore, type CountingStore } from '../../support/countingStore';
+import { createTestPartner, type GraphqlAnswer, installAccount, postGraphql, startInstalledGateway, startTestGateway, type TestGateway, type TestPartner } from '../../support/testGateway';
 
 const RECHECK_MS = 1000;
 const QUERY = '{ account { name } }';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Every store call with its key, while recording. */
-function countingStore(inner: Store): { store: Store; touched: string[]; setRecording(on: boolean): void } {
-  const touched: string[] = [];
-  let recording = false;
-  const store = new Proxy(inner, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        if (recording) for (const key of Array.isArray(args[0]) ? (args[0] as string[]) : [args[0]]) touched.push(`${String(property)} ${String(key)}`);
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return { store, touched, setRecording: (on) => void (recording = on) };
-}
 
 /** Polls until `refused`; returns how long it took. */
 async function timeUntil(probe: () => Promise<GraphqlAnswer>, refused: (answer: GraphqlAnswer) => boolean): Promise<number> {
@@ -43,16 +27,14 @@ async function timeUntil(probe: () => Promise<GraphqlAnswer>, refused: (answer: 
  */
 describe('cached state is re-checked once per CACHE_RECHECK_MS', () => {
   let inner: Store;
-  let counting: ReturnType<typeof countingStore>;
+  let counting: CountingStore;
   let gateway: TestGateway;
   let partner: TestPartner;
 
   beforeAll(async () => {
     inner = createRedisStore({ url: testRedisUrl(), keyPrefix: uniqueKeyPrefix('recheck') });
-    counting = countingStore(inner);
-    gateway = await startTestGateway({ store: counting.store, config: { cacheRecheckMs: RECHECK_MS } });
-    partner = await createTestPartner(gateway);
-    for (const accountId of ['hot', 'lost-uninstall', 'lost-disable', 'lost-revoke']) expect((await installAccount(gateway, partner, accountId)).callbackStatus).toBe(200);
+    counting = createCountingStore(inner);
+    ({ gateway, partner } = await startInstalledGateway(['hot', 'lost-uninstall', 'lost-disable', 'lost-revoke'], { store: counting.store, config: { cacheRecheckMs: RECHECK_MS } }));
   });
   afterAll(async () => {
     await gateway.close();

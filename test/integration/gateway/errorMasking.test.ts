@@ -5,7 +5,7 @@ import { createRedisStore } from '../../../src/store/redisStore';
 import type { Store } from '../../../src/store/store';
 import { startRedisServer, type RedisServerProcess } from '../store/redisServerProcess';
 import { testRedisUrl, uniqueKeyPrefix } from '../../support/redisUrl';
-import { createTestPartner, installAccount, postGraphql, startTestGateway, type GraphqlAnswer, type TestGateway, type TestPartner } from '../../support/testGateway';
+import { createTestPartner, type GraphqlAnswer, installAccount, postGraphql, startInstalledGateway, startTestGateway, type TestGateway, type TestPartner } from '../../support/testGateway';
 
 /** What no client may ever read: Redis, its address, its commands and errors, store key names, key ids. */
 function expectNoInternals(answer: GraphqlAnswer, extra: string[] = []): void {
@@ -17,24 +17,19 @@ function expectNoInternals(answer: GraphqlAnswer, extra: string[] = []): void {
 describe('client-visible errors when the store fails', () => {
   let redis: RedisServerProcess;
   let store: Store;
-  let sandbox: Sandbox;
   let gateway: TestGateway;
   let partner: TestPartner;
 
   beforeAll(async () => {
     redis = await startRedisServer();
     store = createRedisStore({ url: redis.url, commandTimeoutMs: 500 });
-    sandbox = await createSandbox();
-    gateway = await startTestGateway({ store, sandbox });
-    partner = await createTestPartner(gateway);
-    await installAccount(gateway, partner, 'warm');
+    ({ gateway, partner } = await startInstalledGateway(['warm'], { store }));
     // Warm the partner key: the requests below get past authentication to the store work itself.
     await postGraphql(gateway.url, { query: '{ connectorSettings { clientId } }' }, partner.headers());
   });
   afterAll(async () => {
     await gateway.close();
     await store.close();
-    await sandbox.close();
     await redis.kill();
   });
 

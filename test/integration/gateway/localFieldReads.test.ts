@@ -2,24 +2,8 @@ import type { Store } from '../../../src/store/store';
 import { DEFAULT_QUERY_LIMITS } from '../../../src/limits/queryLimits';
 import { createRedisStore } from '../../../src/store/redisStore';
 import { testRedisUrl, uniqueKeyPrefix } from '../../support/redisUrl';
-import { createTestPartner, installAccount, postGraphql, startTestGateway, type TestGateway, type TestPartner } from '../../support/testGateway';
-
-/** Counts the store calls made while `recording` is on (the counting-store pattern of fastPathHotPath.test.ts). */
-function countingStore(inner: Store): { store: Store; calls: string[]; setRecording(on: boolean): void } {
-  const calls: string[] = [];
-  let recording = false;
-  const store = new Proxy(inner, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        if (recording) calls.push(`${String(property)} ${String(Array.isArray(args[0]) ? args[0].join(',') : args[0])}`);
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return { store, calls, setRecording: (on) => void (recording = on) };
-}
+import { createCountingStore, type CountingStore } from '../../support/countingStore';
+import { postGraphql, startInstalledGateway, type TestGateway, type TestPartner } from '../../support/testGateway';
 
 // 200 aliases, not thousands: stitching 1000 local root fields costs seconds of CPU by itself (validation
 // and delegation). The parser limits (50 aliases, 30 root fields by default) are raised for this file:
@@ -32,21 +16,19 @@ describe.each([
 ])('local fields that read the store, through %s', (_name, fastPath) => {
   let gateway: TestGateway;
   let partner: TestPartner;
-  let counting: ReturnType<typeof countingStore>;
+  let counting: CountingStore;
   let redis: Store;
 
   beforeAll(async () => {
     redis = createRedisStore({ url: testRedisUrl(), keyPrefix: uniqueKeyPrefix('reads') });
-    counting = countingStore(redis);
+    counting = createCountingStore(redis);
     // No re-check read of the cached partner key (CACHE_RECHECK_MS) may fall inside a counted call: on a
     // loaded machine one did (3 reads against 1), and the test counts the fields' reads only.
-    gateway = await startTestGateway({
+    ({ gateway, partner } = await startInstalledGateway(['one'], {
       store: counting.store,
       fastPath,
       config: { cacheRecheckMs: 600_000, queryLimits: { ...DEFAULT_QUERY_LIMITS, maxAliases: 250, maxRootFields: 250 } },
-    });
-    partner = await createTestPartner(gateway);
-    await installAccount(gateway, partner, 'one');
+    }));
     // Cache the partner key, so what is counted below is the fields' own reads.
     await postGraphql(gateway.url, { query: '{ connectorSettings { clientId } }' }, partner.headers());
   });

@@ -1,6 +1,6 @@
 import { DEFAULT_QUERY_LIMITS } from '../../../src/limits/queryLimits';
-import { createSandbox, type Sandbox } from '../../../src/sandbox/sandbox';
-import { createTestPartner, installAccount, postGraphql, startTestGateway, type TestGateway, type TestPartner } from '../../support/testGateway';
+import type { Sandbox } from '../../../src/sandbox/sandbox';
+import { postGraphql, startInstalledGateway, type TestGateway, type TestPartner } from '../../support/testGateway';
 
 /** The 965-byte query of issue 12: 24 fragments, each spreading the previous one twice. */
 function fragmentBomb(levels: number): string {
@@ -21,15 +21,10 @@ describe.each([
   let partner: TestPartner;
 
   beforeAll(async () => {
-    sandbox = await createSandbox();
-    gateway = await startTestGateway({ sandbox, fastPath });
-    partner = await createTestPartner(gateway);
-    await installAccount(gateway, partner, 'acct', { accountName: 'Bomb Co' });
+    ({ gateway, partner } = await startInstalledGateway([{ accountId: 'acct', accountName: 'Bomb Co' }], { fastPath }));
+    sandbox = gateway.sandbox;
   });
-  afterAll(async () => {
-    await gateway.close();
-    await sandbox.close();
-  });
+  afterAll(() => gateway.close());
 
   test('when the fragment bomb names an account that is not installed, then it is answered CONNECTOR_NOT_INSTALLED, and /healthz sent beside it answers too', async () => {
     // Before the estimator was linear this request held the event loop for about 42 s (past the test's timeout).
@@ -75,13 +70,9 @@ describe('a cost estimate past its step budget', () => {
 
   beforeAll(async () => {
     // 100 aliased root fields are past the default parser limits (50 aliases, 30 root fields): raised here, the step budget is what is tested.
-    gateway = await startTestGateway({ config: { queryCostMaxNodes: 200, queryLimits: { ...DEFAULT_QUERY_LIMITS, maxAliases: 100, maxRootFields: 100 } } });
-    partner = await createTestPartner(gateway);
-    await installAccount(gateway, partner, 'acct');
+    ({ gateway, partner } = await startInstalledGateway(['acct'], { config: { queryCostMaxNodes: 200, queryLimits: { ...DEFAULT_QUERY_LIMITS, maxAliases: 100, maxRootFields: 100 } } }));
   });
-  afterAll(async () => {
-    await gateway.close();
-  });
+  afterAll(() => gateway.close());
 
   test('when estimating a query takes more steps than QUERY_COST_MAX_NODES, then QUERY_TOO_COSTLY names the limit and Jobber is not called', async () => {
     const before = gateway.sandbox.control.counters().graphqlCalls;

@@ -1,30 +1,24 @@
-import { createSandbox, type Sandbox } from '../../../src/sandbox/sandbox';
 import { createRedisStore } from '../../../src/store/redisStore';
 import type { Store } from '../../../src/store/store';
 import { startRedisServer, type RedisServerProcess } from '../store/redisServerProcess';
-import { createTestPartner, installAccount, postGraphql, startTestGateway, type TestGateway, type TestPartner } from '../../support/testGateway';
+import { postGraphql, startInstalledGateway, type TestGateway, type TestPartner } from '../../support/testGateway';
 
 describe('when Redis goes away and comes back', () => {
   let redis: RedisServerProcess;
   let store: Store;
-  let sandbox: Sandbox;
   let gateway: TestGateway;
   let partner: TestPartner;
 
   beforeAll(async () => {
     redis = await startRedisServer();
     store = createRedisStore({ url: redis.url, commandTimeoutMs: 500 });
-    sandbox = await createSandbox();
     // The restarted Redis is empty, so a cache re-check after it returns would rightly find no partner key:
     // a long re-check period keeps this test about the outage, not about revocation (cacheRecheck.test.ts).
-    gateway = await startTestGateway({ store, sandbox, config: { cacheRecheckMs: 60_000 } });
-    partner = await createTestPartner(gateway);
-    await installAccount(gateway, partner, 'steady', { accountName: 'Steady Co' });
+    ({ gateway, partner } = await startInstalledGateway([{ accountId: 'steady', accountName: 'Steady Co' }], { store, config: { cacheRecheckMs: 60_000 } }));
   });
   afterAll(async () => {
     await gateway.close();
     await store.close();
-    await sandbox.close();
     await redis.kill();
   });
 

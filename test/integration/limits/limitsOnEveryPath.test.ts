@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { getIntrospectionQuery } from 'graphql';
-import { createSandbox, type Sandbox } from '../../../src/sandbox/sandbox';
-import { createTestPartner, installAccount, postGraphql, startTestGateway, type TestGateway, type TestPartner } from '../../support/testGateway';
+import type { Sandbox } from '../../../src/sandbox/sandbox';
+import { postGraphql, startInstalledGateway, type TestGateway, type TestPartner } from '../../support/testGateway';
 
 const times = (n: number, make: (i: number) => string) => Array.from({ length: n }, (_, i) => make(i)).join(' ');
 
@@ -25,15 +25,10 @@ describe.each([
   let partner: TestPartner;
 
   beforeAll(async () => {
-    sandbox = await createSandbox();
-    gateway = await startTestGateway({ sandbox, fastPath });
-    partner = await createTestPartner(gateway);
-    await installAccount(gateway, partner, 'acct', { accountName: 'Limits Co' });
+    ({ gateway, partner } = await startInstalledGateway([{ accountId: 'acct', accountName: 'Limits Co' }], { fastPath }));
+    sandbox = gateway.sandbox;
   });
-  afterAll(async () => {
-    await gateway.close();
-    await sandbox.close();
-  });
+  afterAll(() => gateway.close());
 
   test.each(PAST_A_LIMIT)('when a partner sends %s, then 400 QUERY_TOO_COMPLEX names the limit and its value, and Jobber is not called', async (_case, query, limit, maximum) => {
     const before = sandbox.control.counters().graphqlCalls;

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSandbox, type Sandbox } from '../../../src/sandbox/sandbox';
-import { createTestPartner, installAccount, postGraphql, startTestGateway, type TestGateway, type TestPartner } from '../../support/testGateway';
+import { createTestPartner, installAccount, postGraphql, startInstalledGateway, startTestGateway, type TestGateway, type TestPartner } from '../../support/testGateway';
 import { waitFor } from '../../support/waitFor';
 import { readFastPathCount, readMetricCount } from '../fastpath/support/readFastPathCount';
 
@@ -13,9 +13,7 @@ describe('metrics of a gateway in front of the sandbox', () => {
   let partner: TestPartner;
 
   beforeAll(async () => {
-    gateway = await startTestGateway();
-    partner = await createTestPartner(gateway);
-    expect((await installAccount(gateway, partner, 'north')).callbackStatus).toBe(200);
+    ({ gateway, partner } = await startInstalledGateway(['north']));
   }, 60_000);
   afterAll(() => gateway.close());
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createTestPartner, installAccount, startTestGateway, type TestGateway, type TestPartner } from '../../support/testGateway';
+import { startInstalledGateway, type TestGateway, type TestPartner } from '../../support/testGateway';
 import { waitFor } from '../../support/waitFor';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -11,9 +11,7 @@ describe('request ids and access logs', () => {
   let partner: TestPartner;
 
   beforeAll(async () => {
-    gateway = await startTestGateway();
-    partner = await createTestPartner(gateway);
-    expect((await installAccount(gateway, partner, 'north')).callbackStatus).toBe(200);
+    ({ gateway, partner } = await startInstalledGateway(['north']));
   }, 60_000);
   afterAll(() => gateway.close());
 
