@@ -10,13 +10,15 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { parse, print } from 'graphql';
-import { approveConsent } from '../src/sandbox/approveConsent';
 import { CLIENT_SHAPES, shapePersistedApolloRequest, shapeRequest } from './clientShapes';
 import { formatReport, type PhaseRow, type Startup } from './benchReport';
 import { compileForBench, type BenchBuild } from './compileForBench';
 import { startChild, type BenchChild } from './childProcess';
 import type { GatewayReady } from './gatewayWorker';
+import { assertAnswers, fastPathCounts, graphql, setUpPartner, type SandboxChild } from './benchSetup';
 import { runLoad, runSerialLatency, type LoadTarget, type SerialLatency } from './loadPhases';
+import { measureInSlices, rowOf, type BenchPhase } from './measureInSlices';
+import { runMemoryCheck } from './runMemoryCheck';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const TRACED_PHASE = 'fast path, tracing on';
@@ -38,13 +40,6 @@ const MEMORY_ACCOUNTS = 1000;
 const MEMORY_REQUESTS = Number(process.env.BENCH_MEMORY_REQUESTS ?? 100_000);
 const VERSION = '2022-03-10';
 
-interface Stats {
-  cpu: { user: number; system: number };
-  rss: number;
-  heapUsed: number;
-  heapTotal?: number;
-  external?: number;
-}
 
 // Unique variables per request: `$id` names no client (answer null, same cost), `$n` cycles 1..10.
 const JOBBER_QUERY = 'query Bench($n: Int!, $id: EncodedId!) { clients(first: $n) { nodes { id name } } client(id: $id) { id } }';
@@ -66,9 +61,6 @@ const CLIENTS = Object.keys(CLIENT_SHAPES) as (keyof typeof CLIENT_SHAPES)[];
  * ratios then measure the gateway's CPU; the issue's own measurement used 20).
  */
 const UPSTREAM_LATENCY_MS = Number(process.env.BENCH_UPSTREAM_LATENCY_MS ?? 0);
-// The memory phase is about the gateway's state per account; a light query keeps the sandbox from limiting it.
-const LIGHT_QUERY = 'query BenchLight($id: EncodedId!) { client(id: $id) { id } }';
-const lightBody = (i: number) => JSON.stringify({ query: LIGHT_QUERY, variables: { id: `bench-${i}` } });
 
 async function main(): Promise<void> {
   log('compiling src/ and bench/ to JavaScript (the children run like npm start, without tsx)');
@@ -79,8 +71,6 @@ async function main(): Promise<void> {
     build.remove();
   }
 }
-
-type SandboxChild = BenchChild<{ url: string; otlpUrl: string }>;
 
 async function withChildren(build: BenchBuild): Promise<void> {
   const sandbox: SandboxChild = await startChild(build.pathOf('bench/sandboxWorker.ts'));
@@ -180,7 +170,7 @@ async function run(
   const comparedMix = compared && comparedPartner ? clientTarget((i) => CLIENTS[i % CLIENTS.length]!, compared.ready.url, comparedPartner) : undefined;
   const before = await fastPathCounts(gw.url);
 
-  const allPhases = [
+  const allPhases: BenchPhase[] = [
     { name: 'direct to sandbox', target: direct, viaGateway: false, child: gateway },
     { name: 'gateway fast path', target: fast, viaGateway: true, child: gateway },
     ...clientPhases,
@@ -199,70 +189,18 @@ async function run(
     log(`warm-up: ${phase.name}`);
     await runLoad(phase.target, { connections: CONNECTIONS, seconds: Math.min(2, SECONDS) });
   }
-  // The phases take turns in ROUNDS slices of SECONDS / ROUNDS each, so a slow spell of the shared machine
-  // falls on all of them alike instead of on whichever phase ran then.
-  const slices = phases.map(() => ({ requests: 0, failures: 0, cpuUs: 0, sysUs: 0, p50s: [] as number[], p99s: [] as number[], rss: 0 }));
-  const sliceSeconds = Math.max(1, SECONDS / ROUNDS);
-  for (let round = 1; round <= ROUNDS; round++) {
-    log(`measuring: round ${round} of ${ROUNDS}, ${sliceSeconds} s per phase`);
-    // Each round starts with another phase, so none always follows the same one (the sandbox's
-    // garbage from a fast phase falls on whatever runs next).
-    for (let turn = 0; turn < phases.length; turn++) {
-      const k = (turn + round - 1) % phases.length;
-      const phase = phases[k]!;
-      const before = await phase.child.call<Stats>('stats');
-      const load = await runLoad(phase.target, { connections: CONNECTIONS, seconds: sliceSeconds });
-      const after = await phase.child.call<Stats>('stats');
-      const slice = slices[k]!;
-      slice.requests += load.requests;
-      slice.failures += load.failures;
-      slice.cpuUs += cpuMicros(before, after);
-      slice.sysUs += after.cpu.system - before.cpu.system;
-      slice.p50s.push(load.p50Ms);
-      slice.p99s.push(load.p99Ms);
-      slice.rss = after.rss;
-    }
-  }
+  const slices = await measureInSlices(phases, { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, log });
   // Which path served them: every client phase must have stayed on the fast path.
   const after = await fastPathCounts(gw.url);
   const servedBy = Object.fromEntries(Object.keys(after).map((key) => [key, (after[key] ?? 0) - (before[key] ?? 0)]));
-  const rows: PhaseRow[] = phases.map((phase, k) => {
-    const slice = slices[k]!;
-    return {
-      name: phase.name,
-      requests: slice.requests,
-      reqPerSec: slice.requests / (ROUNDS * sliceSeconds),
-      p50Ms: median(slice.p50s),
-      p99Ms: median(slice.p99s),
-      failures: slice.failures,
-      cpuUsPerRequest: phase.viaGateway ? slice.cpuUs / Math.max(1, slice.requests) : undefined,
-      sysUsPerRequest: phase.viaGateway ? slice.sysUs / Math.max(1, slice.requests) : undefined,
-      rssMb: phase.viaGateway ? slice.rss / 1e6 : undefined,
-    };
-  });
+  const rows: PhaseRow[] = phases.map((phase, k) => rowOf(phase, slices[k]!));
 
   log('1-connection latency');
   const latencySeconds = Math.max(1, Math.min(3, SECONDS / 3));
   await runSerialLatency([direct, fast], 0.5);
   const [directSerial, fastSerial] = (await runSerialLatency([direct, fast], latencySeconds * 2)) as [SerialLatency, SerialLatency];
 
-  log(`memory: installing ${MEMORY_ACCOUNTS} accounts`);
-  await installMany(sandbox, gateway, partner, MEMORY_ACCOUNTS);
-  const spread: LoadTarget = {
-    url: `${gw.url}/graphql`,
-    headers: partner.headers(),
-    headersFor: (i) => ({ 'x-account-id': `acct-${i % MEMORY_ACCOUNTS}` }),
-    body: lightBody,
-  };
-  await assertAnswers(spread);
-  log(`memory: ${MEMORY_REQUESTS / 2} requests over ${MEMORY_ACCOUNTS} accounts`);
-  const first = await runLoad(spread, { connections: CONNECTIONS, amount: MEMORY_REQUESTS / 2 });
-  const at50k = await gateway.call<Stats>('stats');
-  const at50kCollected = await gateway.call<Stats>('stats', { gc: true });
-  log(`memory: ${MEMORY_REQUESTS / 2} more`);
-  const second = await runLoad(spread, { connections: CONNECTIONS, amount: MEMORY_REQUESTS / 2 });
-  const at100k = await gateway.call<Stats>('stats');
-  const at100kCollected = await gateway.call<Stats>('stats', { gc: true });
+  const memory = await runMemoryCheck(sandbox, gateway, partner, { accounts: MEMORY_ACCOUNTS, requests: MEMORY_REQUESTS, connections: CONNECTIONS, log });
 
   process.stdout.write(
     formatReport({
@@ -274,22 +212,7 @@ async function run(
       servedBy,
       rows,
       serial: { directP50Ms: directSerial.p50Ms, fastP50Ms: fastSerial.p50Ms, directP99Ms: directSerial.p99Ms, fastP99Ms: fastSerial.p99Ms },
-      memory: {
-        accounts: MEMORY_ACCOUNTS,
-        requests: first.requests + second.requests,
-        failures: first.failures + second.failures,
-        rssAt50kMb: at50k.rss / 1e6,
-        rssAt100kMb: at100k.rss / 1e6,
-        collected: {
-          rssAt50kMb: at50kCollected.rss / 1e6,
-          rssAt100kMb: at100kCollected.rss / 1e6,
-          heapAt50kMb: at50kCollected.heapUsed / 1e6,
-          heapAt100kMb: at100kCollected.heapUsed / 1e6,
-          heapTotalAt100kMb: (at100kCollected.heapTotal ?? NaN) / 1e6,
-          externalAt100kMb: (at100kCollected.external ?? NaN) / 1e6,
-        },
-        reqPerSec: (first.reqPerSec + second.reqPerSec) / 2,
-      },
+      memory,
       startups,
     }),
   );
@@ -315,79 +238,6 @@ async function run(
   }
 }
 
-interface BenchPartner {
-  partnerId: string;
-  clientId: string;
-  directToken: string;
-  headers(accountId?: string): Record<string, string>;
-}
-
-/** A partner through the admin mutation, its sandbox app, and one account installed through the real flow. */
-async function setUpPartner(sandbox: SandboxChild, gw: GatewayReady, clientId: string): Promise<BenchPartner> {
-  const created = await graphql(gw.url, 'mutation { createPartner(name: "Bench") { partner { id } apiKey } }', {}, { authorization: `Bearer ${gw.adminKey}` });
-  const { partner, apiKey } = created.createPartner as { partner: { id: string }; apiKey: string };
-  const headers = (accountId?: string) => ({ authorization: `Bearer ${apiKey}`, ...(accountId ? { 'x-account-id': accountId } : {}) });
-  const clientSecret = 'bench-secret-0123456789abcdef';
-  await sandbox.call('registerApp', { clientId, clientSecret, redirectUri: `${gw.url}/connector/callback` });
-  // A second app on the same Jobber account gives the direct phase its own grant (same data, own token).
-  await sandbox.call('registerApp', { clientId: `${clientId}-direct`, clientSecret, redirectUri: 'http://127.0.0.1/unused' });
-  await graphql(gw.url, 'mutation($i: ConnectorSettingsInput!) { updateConnectorSettings(input: $i) { clientId } }', { i: { clientId, clientSecret } }, headers());
-  const install = await graphql(gw.url, 'mutation($i: InstallConnectorInput!) { installConnector(input: $i) { consentUrl } }', { i: { accountId: 'bench-main' } }, headers());
-  const [account] = await sandbox.call<{ id: string }[]>('createAccounts', ['Bench Lawn Care']);
-  const { location } = await approveConsent((install.installConnector as { consentUrl: string }).consentUrl, { accountId: account!.id });
-  const callback = await fetch(location, { redirect: 'manual' });
-  if (callback.status >= 400) throw new Error(`install callback answered ${callback.status}: ${await callback.text()}`);
-  const [direct] = await sandbox.call<{ access_token: string }[]>('issueTokens', { clientId: `${clientId}-direct`, accountIds: [account!.id] });
-  return { partnerId: partner.id, clientId, directToken: direct!.access_token, headers };
-}
-
-/** `count` more accounts, installed the quick way: sandbox tokens written straight to the token store. */
-async function installMany(sandbox: SandboxChild, gateway: BenchChild<GatewayReady>, partner: BenchPartner, count: number): Promise<void> {
-  const batch = 200;
-  for (let start = 0; start < count; start += batch) {
-    const names = Array.from({ length: Math.min(batch, count - start) }, (_, k) => `Bench Account ${start + k}`);
-    const accounts = await sandbox.call<{ id: string }[]>('createAccounts', names);
-    const tokens = await sandbox.call<{ access_token: string; refresh_token: string }[]>('issueTokens', {
-      clientId: partner.clientId,
-      accountIds: accounts.map((a) => a.id),
-    });
-    await gateway.call('installTokens', {
-      partnerId: partner.partnerId,
-      accounts: tokens.map((t, k) => ({ accountId: `acct-${start + k}`, accessToken: t.access_token, refreshToken: t.refresh_token })),
-    });
-  }
-}
-
-async function assertAnswers(target: LoadTarget): Promise<void> {
-  const shaped = target.requestFor?.(0);
-  const response = shaped
-    ? await fetch(new URL(shaped.path, target.url), { method: shaped.method, headers: shaped.headers, ...(shaped.body === undefined ? {} : { body: shaped.body }) })
-    : await fetch(target.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...target.headers, ...target.headersFor?.(0) },
-        body: target.body(0),
-      });
-  const text = await response.text();
-  if (response.status !== 200 || text.includes('"errors"')) throw new Error(`${target.url} answered ${response.status}: ${text.slice(0, 300)}`);
-}
-
-async function graphql(url: string, query: string, variables: Record<string, unknown>, headers: Record<string, string>): Promise<Record<string, unknown>> {
-  const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
-  const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown };
-  if (!body.data || body.errors) throw new Error(`${query.slice(0, 40)}… failed: ${JSON.stringify(body.errors)}`);
-  return body.data;
-}
-
-/** The gateway's gateway_fast_path_total counts by outcome, from its /metrics. */
-async function fastPathCounts(url: string): Promise<Record<string, number>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const counts: Record<string, number> = {};
-  for (const match of text.matchAll(/^gateway_fast_path_total\{outcome="([^"]+)"\} (\d+)$/gm)) counts[match[1]!] = Number(match[2]);
-  return counts;
-}
-
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
-const cpuMicros = (before: Stats, after: Stats): number => after.cpu.user - before.cpu.user + (after.cpu.system - before.cpu.system);
 const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
 
 main().catch((error: unknown) => {
