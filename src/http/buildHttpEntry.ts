@@ -176,10 +176,21 @@ export async function buildHttpEntry(options: HttpEntryOptions): Promise<HttpEnt
   );
   web.use(createCallbackRouter(connector, { explorerUrl: options.demo ? `${config.publicUrl}/graphql` : undefined }));
 
+  // X-Request-Id on every answer: express's set before it runs, the front door's within its one writeHead.
+  const requestIdOf = (req: IncomingMessage): Record<string, string> | undefined => {
+    const scope = requestScopeOf(req);
+    return scope === undefined ? undefined : { 'x-request-id': scope.id };
+  };
+  const viaExpress: RequestListener = (req, res) => {
+    const scope = requestScopeOf(req);
+    if (scope !== undefined) res.setHeader('x-request-id', scope.id);
+    web(req, res);
+  };
   const entry: RequestListener = fastPath
     ? createGraphqlFrontDoor({
         fastPath,
-        fallback: web,
+        fallback: viaExpress,
+        answerHeadersOf: requestIdOf,
         bodyLimitBytes: maxBodyBytes,
         // The request observer (telemetry.wrap) counts every response, the front door's included.
         onOutcome: (req, outcome) => telemetry.noteFastPathOutcome(outcome, req),
@@ -188,7 +199,7 @@ export async function buildHttpEntry(options: HttpEntryOptions): Promise<HttpEnt
         carryAdmission: callers.carryOver,
         maxDepth: queryLimits.maxDepth,
       })
-    : web;
+    : viaExpress;
   // Request id, access log, request metrics and the request span, for every request alike.
   const handler = telemetry.wrap(entry);
   const metricsHandler: RequestListener = (req, res) => {

@@ -19,10 +19,10 @@ export interface RequestObserverOptions {
 
 /**
  * Wraps the app's request listener, the one entry of every request, so the fast path, express and
- * every router are observed alike without knowing it. Per request: the request id (answered as
- * `X-Request-Id` on every response), its scope for the code below, the server span (tracing on), and
- * when the response is done (or the client left): the request counters and histogram, the span's end
- * and one access log line.
+ * every router are observed alike without knowing it. Per request: the request id and its scope for
+ * the code below (the listener answers the id as `X-Request-Id`: see buildHttpEntry), the server span
+ * (tracing on), and when the response is done (or the client left): the request counters and
+ * histogram, the span's end and one access log line.
  */
 export function createRequestObserver(options: RequestObserverOptions): (listener: RequestListener) => RequestListener {
   const { scopes, metrics, tracing, logger } = options;
@@ -65,7 +65,6 @@ export function createRequestObserver(options: RequestObserverOptions): (listene
       partnerId: undefined,
       span: undefined,
     };
-    res.setHeader('x-request-id', scope.id);
     // Read now: express's mounted routers rewrite req.url while the request goes through them.
     const url = req.url;
     const route = routeOf(url);
@@ -76,7 +75,8 @@ export function createRequestObserver(options: RequestObserverOptions): (listene
         tracing.extract(req.headers),
       );
     }
-    res.once('close', () => finish(req, res, scope, url, route));
+    // Node emits a response's 'close' once (guarded by its _closed flag): `on` spares once()'s wrapper.
+    res.on('close', () => finish(req, res, scope, url, route));
     attachRequestScope(req, scope);
     scopes.enter(scope);
     listener(req, res);
