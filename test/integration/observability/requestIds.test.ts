@@ -61,17 +61,20 @@ describe('request ids and access logs', () => {
     expect(gateway.logs.join('\n')).not.toContain(bad);
   });
 
+  // The key: none, an unknown one (the front door refuses it), or the partner's (the front door answers a body it cannot read).
   test.each([
-    ['GET', '/healthz', undefined, 200],
-    ['GET', '/no-such-page', undefined, 404],
-    ['POST', '/graphql', '{"query": ', 400],
-    ['POST', '/graphql', '{"query":"{ account { id } }"}', 401],
-    ['POST', '/webhooks/jobber', '{}', 401],
-    ['GET', '/connector/callback?code=secret-code-123&state=secret-state-456', undefined, 400],
-  ])('when %s %s is answered without a client id, then the answer carries a generated id and one access log line', async (method, path, body, status) => {
+    ['GET', '/healthz', 'none', undefined, 200],
+    ['GET', '/no-such-page', 'none', undefined, 404],
+    ['POST', '/graphql', 'none', '{"query": ', 400],
+    ['POST', '/graphql', 'partner', '{"query": ', 400],
+    ['POST', '/graphql', 'unknown', '{"query":"{ account { id } }"}', 401],
+    ['POST', '/webhooks/jobber', 'none', '{}', 401],
+    ['GET', '/connector/callback?code=secret-code-123&state=secret-state-456', 'none', undefined, 400],
+  ])('when %s %s (%s key) is answered without a client id, then the answer carries a generated id and one access log line', async (method, path, key, body, status) => {
+    const authorization = key === 'unknown' ? { authorization: 'Bearer jgp_nope', 'x-account-id': 'north' } : key === 'partner' ? partner.headers('north') : {};
     const response = await fetch(`${gateway.url}${path}`, {
       method,
-      headers: { 'content-type': 'application/json', ...(status === 401 && path === '/graphql' ? { authorization: 'Bearer jgp_nope', 'x-account-id': 'north' } : {}) },
+      headers: { 'content-type': 'application/json', ...authorization },
       ...(body === undefined ? {} : { body }),
     });
     await response.text();
@@ -89,5 +92,27 @@ describe('request ids and access logs', () => {
     expect(text).not.toMatch(/Bearer\s+\S{10,}/);
     expect(text).not.toContain('secret-code-123');
     expect(text).not.toContain('secret-state-456');
+  });
+});
+
+describe('request ids with the fast path off (express answers everything)', () => {
+  let gateway: TestGateway;
+  let partner: TestPartner;
+
+  beforeAll(async () => {
+    ({ gateway, partner } = await startInstalledGateway(['north'], { fastPath: false }));
+  }, 60_000);
+  afterAll(() => gateway.close());
+
+  test.each([
+    ['a Jobber query', {}, '{"query":"{ account { id } }"}'],
+    ['a client id', { 'x-request-id': 'client-id-42' }, '{"query":"{ account { id } }"}'],
+  ])('when %s is answered, then the answer carries its request id', async (_case, extra, body) => {
+    const response = await fetch(`${gateway.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...partner.headers('north'), ...extra }, body });
+    expect(response.status).toBe(200);
+    await response.text();
+    const id = response.headers.get('x-request-id');
+    if ('x-request-id' in extra) expect(id).toBe(extra['x-request-id']);
+    else expect(id).toMatch(UUID);
   });
 });
