@@ -85,7 +85,11 @@ export async function handleToken(state: SandboxState, sleep: Sleep, req: Incomi
   const read = await readBody(req);
   const form = new URLSearchParams(read.ok ? read.body.toString('utf8') : '');
   const { tokenLatencyMs, tokenLatencyAccountId } = state.settings;
-  if (tokenLatencyMs > 0 && (tokenLatencyAccountId === undefined || accountOfTokenCall(state, form) === tokenLatencyAccountId)) await sleep(tokenLatencyMs);
+  if (tokenLatencyMs > 0 && (tokenLatencyAccountId === undefined || accountOfTokenCall(state, form) === tokenLatencyAccountId)) {
+    await sleep(tokenLatencyMs);
+    // A caller that died or hung up during the latency gets nothing done: its refresh token is not spent.
+    if (req.socket.destroyed) return;
+  }
   const failure = takeTokenFailure(state);
   if (failure === 'timeout') return; // never answered: the caller's timeout must fire
   if (failure === 'status500') return sendJson(res, 500, { error: 'server_error', message: 'Internal Server Error' });

@@ -174,6 +174,26 @@ describe('sandbox OAuth', () => {
     }
   });
 
+  test('when the caller hangs up during the token endpoint\'s latency, then its refresh token is not spent', async () => {
+    const tokens = await install();
+    sandbox.control.setTokenEndpointLatency(600);
+    try {
+      const abandoned = fetch(`${sandbox.url}/api/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(refreshForm(tokens.refresh_token!)).toString(),
+        signal: AbortSignal.timeout(150),
+      });
+      await expect(abandoned).rejects.toThrow();
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      expect(sandbox.control.counters().refreshes).toBe(0);
+    } finally {
+      sandbox.control.setTokenEndpointLatency(0);
+    }
+    expect((await postToken(sandbox.url, refreshForm(tokens.refresh_token!))).status).toBe(200);
+    expect(sandbox.control.counters()).toMatchObject({ refreshes: 1, refreshReuses: 0, invalidGrants: 0 });
+  });
+
   test('when the token endpoint is set to time out, then the call never answers and close() still ends it', async () => {
     sandbox.control.setTokenEndpointFailure({ mode: 'timeout', count: 1 });
     const call = fetch(`${sandbox.url}/api/oauth/token`, {

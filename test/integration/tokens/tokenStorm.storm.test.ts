@@ -86,10 +86,10 @@ describe('token storm across processes', () => {
       `token kill: ${JSON.stringify({ takeoverAfterKillMs: takeover - killedAt, lockTtlMs, counters, survivor: report, finalVersion: finalRecord?.version ?? null })}\n`,
     );
     expect(takeover - killedAt).toBeGreaterThanOrEqual(lockTtlMs - 300);
-    expect(report?.succeeded).toBeGreaterThan(0);
     if (counters.invalidGrants === 0) {
       // The sandbox dropped the killed call (its connection closed during the latency), so the refresh token
       // was never spent: the survivor sent it once, after the dead holder's claim expired, and went on.
+      expect(report?.succeeded).toBeGreaterThan(0);
       expect(counters.refreshReuses).toBe(0);
       expect(report?.reauthorizations).toBe(0);
       expect(finalRecord?.version).toBeGreaterThanOrEqual(record.version + 2);
