@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { ErrorCode, GatewayError } from '../../../src/errors/gatewayError';
+import { ErrorCode } from '../../../src/errors/gatewayError';
 import { createRedisStore } from '../../../src/store/redisStore';
 import type { Store } from '../../../src/store/store';
 import { createTrustedDocumentCache } from '../../../src/trusted/trustedDocumentCache';
 import { createTrustedDocumentStore } from '../../../src/trusted/trustedDocumentStore';
+import { createCountingStore, type CountingStore } from '../../support/countingStore';
 import { testRedisUrl, uniqueKeyPrefix } from '../../support/redisUrl';
 import { createTestPartner, installAccount, postGraphql, startTestGateway, type TestGateway } from '../../support/testGateway';
 
@@ -11,43 +12,14 @@ const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 const A = 'query A { account { id } }';
 const B = 'query B { account { name } }';
 
-/** Every store call with its first key, while recording; `down` makes every call fail as an unreachable store does. */
-function observedStore(inner: Store) {
-  const touched: string[] = [];
-  let recording = false;
-  let down = false;
-  const store = new Proxy(inner, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        if (down && property !== 'close') return Promise.reject(new GatewayError(ErrorCode.STORE_UNAVAILABLE, 'the store is down (test)'));
-        if (recording) for (const key of Array.isArray(args[0]) ? (args[0] as string[]) : [args[0]]) touched.push(`${String(property)} ${String(key)}`);
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return {
-    store,
-    touched,
-    record(on: boolean) {
-      recording = on;
-      touched.length = 0;
-    },
-    setDown(on: boolean) {
-      down = on;
-    },
-  };
-}
-
 describe('trusted documents in process memory', () => {
   let inner: Store;
-  let observed: ReturnType<typeof observedStore>;
+  let observed: CountingStore;
   const clock = { at: 1_000_000, now() { return this.at; } };
 
   beforeAll(() => {
     inner = createRedisStore({ url: testRedisUrl(), keyPrefix: uniqueKeyPrefix('trustedcache') });
-    observed = observedStore(inner);
+    observed = createCountingStore(inner);
   });
   afterAll(() => inner.close());
 
@@ -55,7 +27,8 @@ describe('trusted documents in process memory', () => {
     const documents = createTrustedDocumentStore({ store: observed.store, clock });
     await documents.add('p1', [{ sha256Hash: sha(A), body: A, name: 'A' }], 10);
     const cache = createTrustedDocumentCache({ clock, documents, recheckMs: 2000 });
-    observed.record(true);
+    observed.touched.length = 0;
+    observed.setRecording(true);
     for (let i = 0; i < 100; i++) {
       const policy = await cache.policy('p1');
       expect(await cache.registeredText('p1', sha(A), policy)).toBe(A);
@@ -67,7 +40,7 @@ describe('trusted documents in process memory', () => {
     clock.at += 2000;
     await cache.policy('p1');
     expect(observed.touched.filter((t) => t.includes('trusted-documents-only')).length).toBe(2);
-    observed.record(false);
+    observed.setRecording(false);
   });
 
   test('when a document is registered or removed elsewhere, then what this process knew is read again once it sees the new generation', async () => {
@@ -105,12 +78,12 @@ describe('trusted documents in process memory', () => {
 
 describe('trusted documents on the hot path of a gateway', () => {
   let inner: Store;
-  let observed: ReturnType<typeof observedStore>;
+  let observed: CountingStore;
   let gateway: TestGateway;
 
   beforeAll(async () => {
     inner = createRedisStore({ url: testRedisUrl(), keyPrefix: uniqueKeyPrefix('trustedhot') });
-    observed = observedStore(inner);
+    observed = createCountingStore(inner);
     gateway = await startTestGateway({ store: observed.store, config: { cacheRecheckMs: 60_000 } });
     gateway.sandbox.control.setBucket({ maximumAvailable: 1e9, restoreRate: 1e9 });
   }, 60_000);
@@ -133,11 +106,12 @@ describe('trusted documents on the hot path of a gateway', () => {
         body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: sha(A) } } }),
       }).then(async (response) => ({ status: response.status, body: (await response.json()) as { data?: unknown } }));
     expect((await byHash()).body.data).toEqual({ account: { id: expect.any(String) } });
-    observed.record(true);
+    observed.touched.length = 0;
+    observed.setRecording(true);
     for (let i = 0; i < 50; i++) expect((await byHash()).status).toBe(200);
     const trustedReads = observed.touched.filter((t) => t.includes('trusted-document'));
     const sessionReads = observed.touched.filter((t) => t.includes('jg:session:'));
-    observed.record(false);
+    observed.setRecording(false);
     expect(trustedReads).toEqual([]);
     // The session record is read per request, as before trusted documents.
     expect(sessionReads.length).toBe(50);
