@@ -7,8 +7,8 @@ export interface CostEstimatorOptions {
   maxDocuments?: number;
   /** Steps one estimate may take (measureQueryCost's `maxNodes`). Default DEFAULT_MAX_COST_NODES. */
   maxNodes?: number;
-  /** Costs kept per document and operation, one per set of values of the variables the cost reads (dropped whole when full). Default 32. */
-  maxCostsPerOperation?: number;
+  /** Costs kept per query text, one per operation and set of values of the variables the cost reads (dropped whole when full). Default 32. */
+  maxCostsPerText?: number;
 }
 
 /** Longest key of variable values whose cost is kept (a longer one is measured every time), in characters. */
@@ -17,16 +17,20 @@ const MAX_VALUES_KEY_LENGTH = 256;
 /**
  * Jobber's requested cost of a forwarded request, linear in the document (measureQueryCost), with
  * parsed documents cached by query text. A cost reads only the variables used in `first`, `last` and
- * `if` arguments, so it is kept per document, operation and those variables' values: a client's
+ * `if` arguments, so it is kept per query text, operation and those variables' values: a client's
  * query sent again with other ids costs no walk (the walk allocates a map per selection set, about
  * 6 KB a request in the bench). Throws only on a query that does not parse.
  */
 export function createCostEstimator(schema: GraphQLSchema, options: CostEstimatorOptions = {}): (request: JobberRequest) => QueryCostMeasure {
   const maxDocuments = options.maxDocuments ?? 1000;
-  const maxCosts = options.maxCostsPerOperation ?? 32;
+  const maxCosts = options.maxCostsPerText ?? 32;
   const documents = new Map<string, DocumentNode>();
-  /** Per document (held by the cache above or by the fast path's): what its cost reads, and its costs by operation and values. */
-  const costs = new WeakMap<DocumentNode, { reads: readonly string[]; byKey: Map<string, QueryCostMeasure> }>();
+  /**
+   * Per query text (dropped whole when full, like `documents`): what its cost reads, and its costs by
+   * operation and values. By text, not by document: stitching hands over a new document per request,
+   * printed to the same text.
+   */
+  const costs = new Map<string, { reads: readonly string[]; byKey: Map<string, QueryCostMeasure> }>();
   const measure = (document: DocumentNode, request: JobberRequest) =>
     measureQueryCost(schema, document, {
       variables: request.variables ?? null,
@@ -41,8 +45,11 @@ export function createCostEstimator(schema: GraphQLSchema, options: CostEstimato
       if (documents.size >= maxDocuments) documents.clear();
       documents.set(request.query, document);
     }
-    let known = costs.get(document);
-    if (!known) costs.set(document, (known = { reads: findCostVariables(document), byKey: new Map() }));
+    let known = costs.get(request.query);
+    if (!known) {
+      if (costs.size >= maxDocuments) costs.clear();
+      costs.set(request.query, (known = { reads: findCostVariables(document), byKey: new Map() }));
+    }
     const key = buildValuesKey(request.operationName ?? null, known.reads, request.variables ?? null);
     if (key.length > MAX_VALUES_KEY_LENGTH) return measure(document, request);
     const cached = known.byKey.get(key);

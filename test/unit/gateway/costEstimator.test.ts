@@ -66,8 +66,14 @@ describe('createCostEstimator', () => {
     expect(other.cost).toBe(7);
   });
 
+  test('when each request brings a new document of the same text (as stitching delegates), then the kept measure is answered', () => {
+    const estimate = createCostEstimator(schema);
+    const first = estimate({ query: QUERY, variables: { n: 4, id: 'a' }, operationName: 'Q', isMutation: false, document: parse(QUERY) });
+    expect(estimate({ query: QUERY, variables: { n: 4, id: 'b' }, operationName: 'Q', isMutation: false, document: parse(QUERY) })).toBe(first);
+  });
+
   test('when more value sets come than are kept, then every answer is still the walk\'s', () => {
-    const estimate = createCostEstimator(schema, { maxCostsPerOperation: 2 });
+    const estimate = createCostEstimator(schema, { maxCostsPerText: 2 });
     for (let n = 0; n < 10; n++) {
       const variables = { n, id: 'a', all: n % 2 === 0 };
       expect(estimate({ query: QUERY, variables, operationName: 'Q', isMutation: false, document })).toEqual(walk(variables));
