@@ -46,6 +46,11 @@ const CLIENT_SUBTREE = 'id name firstName lastName companyName title createdAt u
 /** Not installed for anyone: a Jobber query for it is refused before Jobber is called, and nothing is written. */
 const NOWHERE = 'nowhere';
 const asPartner = (c: HostileContext, accountId = NOWHERE) => c.partner.headers(accountId);
+/** A JSON POST to /graphql as raw HTTP/1.1 text, for sendRawHttp. */
+const rawPost = (headers: Record<string, string>, body: string): string => {
+  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  return `POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${lines}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+};
 const graphql = (c: HostileContext, body: unknown, headers: Record<string, string | string[]> = asPartner(c)) => postJson(c.url, body, headers);
 const settingsWebhookUrl = (c: HostileContext, webhookUrl: string) =>
   graphql(c, { query: 'mutation($u: String) { updateConnectorSettings(input: { webhookUrl: $u }) { webhookUrl } }', variables: { u: webhookUrl } }, c.partner.headers());
@@ -186,7 +191,9 @@ const HEADERS: HostileCase[] = [
   { name: 'when X-Account-Id is sent twice, then 200 BAD_USER_INPUT (the joined value is no account id)', send: (c) => graphql(c, { query: '{ account { id } }' }, { authorization: `Bearer ${c.partner.apiKey}`, 'x-account-id': ['victim', NOWHERE] }), status: 200, code: 'BAD_USER_INPUT' },
   { name: 'when X-Account-Id holds a path and markup, then 200 BAD_USER_INPUT and nothing is echoed', send: (c) => graphql(c, { query: '{ account { id } }' }, { authorization: `Bearer ${c.partner.apiKey}`, 'x-account-id': '../../<script>alert(1)</script>' }), status: 200, code: 'BAD_USER_INPUT', check: noScriptEcho },
   { name: 'when X-Account-Id is 5000 characters, then 200 BAD_USER_INPUT', send: (c) => graphql(c, { query: '{ account { id } }' }, { authorization: `Bearer ${c.partner.apiKey}`, 'x-account-id': 'a'.repeat(5000) }), status: 200, code: 'BAD_USER_INPUT' },
-  { name: 'when the headers are 40 KB, then 431 from the HTTP parser', send: (c) => graphql(c, { query: '{ account { id } }' }, { ...asPartner(c), 'x-filler': 'f'.repeat(40_000) }), status: 431, code: null },
+  // Raw and in one write: node:http wrote the body after the head, which could arrive after the server had
+  // answered 431 and closed, and reset the connection before the client read the answer (once in CI).
+  { name: 'when the headers are 40 KB, then 431 from the HTTP parser', send: (c) => sendRawHttp(c.url, rawPost({ ...asPartner(c), 'x-filler': 'f'.repeat(40_000) }, '{"query":"{ account { id } }"}')), status: 431, code: null },
   { name: 'when a request has both Content-Length and Transfer-Encoding (smuggling), then 400 from the HTTP parser', send: (c) => sendRawHttp(c.url, `POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n`), status: 400, code: null },
   { name: 'when a header holds a line break in its value, then 400 from the HTTP parser', send: (c) => sendRawHttp(c.url, `POST /graphql HTTP/1.1\r\nHost: x\r\nX-Account-Id: a\rb\r\nContent-Length: 2\r\n\r\n{}`), status: 400, code: null },
   { name: 'when the request line is not HTTP, then 400 from the HTTP parser', send: (c) => sendRawHttp(c.url, 'BREW /graphql HTCPCP/1.0\r\n\r\n'), status: 400, code: null },

@@ -36,20 +36,25 @@ export function postJson(url: string, body: unknown, headers: Record<string, str
   });
 }
 
-/** Raw bytes on a fresh socket (requests Node's own client would not send); resolves with the status line's code once the server answers or closes. */
+/**
+ * Raw bytes on a fresh socket, in one write (requests Node's own client would not send); resolves with the
+ * status line's code once the server answers or closes. A server that refuses a request before reading all
+ * of it may reset the connection after its answer: what arrived before the reset is the answer.
+ */
 export function sendRawHttp(url: string, raw: string): Promise<HostileAnswer> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname);
     const chunks: Buffer[] = [];
-    socket.setTimeout(10_000, () => socket.destroy(new Error('no answer in 10 s')));
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', reject);
-    socket.on('close', () => {
+    const answered = () => {
       const text = Buffer.concat(chunks).toString('utf8');
       const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? 0);
       resolve({ status, headers: {}, text });
-    });
+    };
+    socket.setTimeout(10_000, () => socket.destroy(new Error('no answer in 10 s')));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', (error) => (chunks.length > 0 ? answered() : reject(error)));
+    socket.on('close', answered);
     socket.end(raw);
   });
 }
