@@ -10,7 +10,7 @@ import { validate } from 'graphql';
 import { buildGatewaySchema, buildLocalSchema, loadJobberSchema, loadLocalTypeDefs } from '../src/gateway/buildGatewaySchema';
 import { createJobberExecutor } from '../src/gateway/jobberExecutor';
 import { parseWithinLimits } from '../src/limits/parseWithinLimits';
-import { DEFAULT_QUERY_LIMITS } from '../src/limits/queryLimits';
+import { DEFAULT_QUERY_LIMITS, MAX_VALIDATION_ERRORS } from '../src/limits/queryLimits';
 
 const jobber = loadJobberSchema();
 const schema = buildGatewaySchema({ jobber: jobber.schema, local: buildLocalSchema(loadLocalTypeDefs()), executor: createJobberExecutor() });
@@ -34,7 +34,7 @@ const cases: [string, string][] = [
   ['1500 distinct selections, no repeats', `{ ${times(25, (i) => `c${i}: clients(first: ${i + 1}) { nodes { ${CLIENT} billingAddress { ${ADDRESS} } jobs { nodes { ${JOB} } } } }`)} }`],
   ['depth 20, 20 repeats at each place', `{ clients { nodes { ${times(20, () => `${'jobs { nodes { client { '.repeat(5)}jobs { nodes { id } }${' } } }'.repeat(5)}`)} } } }`],
   ['10 directives on each of 40 fields', `query($t: Boolean!) { clients { nodes { ${withDirectives(CLIENT)} jobs { nodes { ${withDirectives(JOB)} invoices { nodes { ${withDirectives(INVOICE)} } } } } } } }`],
-  ['unknown fields everywhere (100 errors, suggestions)', `{ clients { nodes { ${times(1000, (i) => `nope${i}`)} } } }`],
+  ['unknown fields everywhere (suggestions)', `{ clients { nodes { ${times(1000, (i) => `nope${i}`)} } } }`],
   ['1200 variables', `query(${times(1200, (i) => `$v${i}: Int`)}) { account { id } }`],
   ['300 operations', times(300, (i) => `query Q${i} { account { id name } }`, '\n')],
   ['550 chained fragments', `{ account { ...F549 } }\n${times(550, (i) => (i === 0 ? 'fragment F0 on Account { id }' : `fragment F${i} on Account { ...F${i - 1} }`), '\n')}`],
@@ -48,7 +48,7 @@ function measure(query: string): { outcome: string; ms: number } {
   const parsed = parseWithinLimits(query, limits);
   let outcome: string;
   if (parsed.kind === 'parsed') {
-    const errors = validate(schema, parsed.document);
+    const errors = validate(schema, parsed.document, undefined, { maxErrors: MAX_VALIDATION_ERRORS });
     outcome = errors.length === 0 ? 'valid' : `${errors.length} validation errors`;
   } else {
     outcome = parsed.kind === 'too_complex' ? `refused: ${String(parsed.error.extensions.limit)}` : 'syntax error';

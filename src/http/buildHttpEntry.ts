@@ -15,7 +15,7 @@ import { createCallerGate, DEFAULT_PARTNER_BUDGET, DEFAULT_UNAUTHENTICATED_BUDGE
 import { clientAddressOf } from '../limits/clientAddress';
 import { createIntrospectionCachePlugin } from '../limits/introspectionCachePlugin';
 import { createQueryLimitChecker } from '../limits/queryLimitChecker';
-import { withDefaultLimits } from '../limits/queryLimits';
+import { MAX_VALIDATION_ERRORS, withDefaultLimits } from '../limits/queryLimits';
 import { routeOf } from '../observability/accessLog';
 import type { GatewayMetrics } from '../observability/gatewayMetrics';
 import type { GatewayTelemetry } from '../observability/gatewayTelemetry';
@@ -88,6 +88,7 @@ export async function buildHttpEntry(options: HttpEntryOptions): Promise<HttpEnt
     persistedQueries: false,
     // A second guard: the graphql router's context function refuses a text past the limits before this parse.
     parseOptions: { maxTokens: queryLimits.maxTokens },
+    validationOptions: { maxErrors: MAX_VALIDATION_ERRORS },
     includeStacktraceInErrorResponses: false,
     introspection: true,
     // Every caller authenticates with a bearer header, never a cookie, so a cross-site request cannot

@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { getIntrospectionQuery } from 'graphql';
 import type { Sandbox } from '../../../src/sandbox/sandbox';
+import { MAX_VALIDATION_ERRORS } from '../../../src/limits/queryLimits';
 import { postGraphql, startInstalledGateway, type TestGateway, type TestPartner } from '../../support/testGateway';
 
 const times = (n: number, make: (i: number) => string) => Array.from({ length: n }, (_, i) => make(i)).join(' ');
@@ -79,6 +80,16 @@ describe.each([
     const answer = await postGraphql(gateway.url, { query: '{ account { id } }', variables: { v: JSON.parse(`${'['.repeat(42)}${']'.repeat(42)}`) as unknown } }, partner.headers('acct'));
     expect(answer.status).toBe(200);
     expect(answer.body.errors).toBeUndefined();
+  });
+
+  test(`when 1000 unknown fields are selected, then validation reports ${MAX_VALIDATION_ERRORS} of them and stops`, async () => {
+    const answer = await postGraphql(gateway.url, { query: `{ account { ${times(1000, (i) => `nope${i}`)} } }` }, partner.headers('acct'));
+    expect(answer.status).toBe(400);
+    expect(answer.body.errors?.every((error) => error.extensions?.code === 'GRAPHQL_VALIDATION_FAILED')).toBe(true);
+    expect(answer.body.errors?.map((error) => error.message)).toEqual([
+      ...Array.from({ length: MAX_VALIDATION_ERRORS }, (_, i) => expect.stringContaining(`Cannot query field "nope${i}" on type "Account".`)),
+      'Too many validation errors, error limit reached. Validation aborted.',
+    ]);
   });
 
   test('when a subscription is sent, then 400 BAD_REQUEST says none are served', async () => {
