@@ -89,6 +89,25 @@ describe('createCostEstimator', () => {
     expect(again).not.toBe(first);
   });
 
+  test('when a query text is longer than what is kept, then it is measured each time and still right', () => {
+    const estimate = createCostEstimator(schema);
+    const long = `# ${'x'.repeat(70_000)}\n${QUERY}`;
+    const request = { query: long, variables: { n: 3, id: 'a' }, operationName: 'Q', isMutation: false };
+    const first = estimate(request);
+    expect(first).toEqual(walk({ n: 3, id: 'a' }));
+    expect(estimate(request)).not.toBe(first);
+  });
+
+  test('when the kept texts pass their character budget, then they are dropped and answers stay right', () => {
+    const estimate = createCostEstimator(schema, { maxTextChars: QUERY.length * 2 + 10 });
+    const texts = [0, 1, 2].map((i) => `${' '.repeat(i)}${QUERY}`);
+    const first = estimate({ query: texts[0]!, variables: { n: 2, id: 'a' }, operationName: 'Q', isMutation: false });
+    expect(estimate({ query: texts[0]!, variables: { n: 2, id: 'b' }, operationName: 'Q', isMutation: false })).toBe(first);
+    for (const query of texts.slice(1)) expect(estimate({ query, variables: { n: 2, id: 'a' }, operationName: 'Q', isMutation: false })).toEqual(walk({ n: 2, id: 'a' }));
+    // The third text did not fit beside the first two: everything kept was dropped, the first text too.
+    expect(estimate({ query: texts[0]!, variables: { n: 2, id: 'c' }, operationName: 'Q', isMutation: false })).not.toBe(first);
+  });
+
   test('when the request carries no parsed document, then its text is parsed and costed the same', () => {
     const estimate = createCostEstimator(schema);
     expect(estimate({ query: QUERY, variables: { n: 6, id: 'a' }, operationName: 'Q', isMutation: false })).toEqual(walk({ n: 6, id: 'a' }));
